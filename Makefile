@@ -1,0 +1,49 @@
+# Makefile for pg_infer (PGXS)
+#
+# make            build the extension
+# make install    install it into the PostgreSQL found by pg_config
+# make unit       build and run the C unit tests of the pure cores
+# make test       the whole suite on a throwaway cluster (see test/run.sh)
+# make demo       train and score the sample data (see test/demo.sh)
+
+EXTENSION = pg_infer
+EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" pg_infer.control)
+MODULE_big = pg_infer
+
+SRCS = $(wildcard src/*.c src/*/*.c src/*/*/*.c)
+OBJS = $(SRCS:.c=.o)
+DATA = $(wildcard extension/pg_infer--*.sql)
+
+# Each file in sql/ is a regression test; adding a test is adding a file.
+REGRESS = $(sort $(patsubst sql/%.sql,%,$(wildcard sql/*.sql)))
+REGRESS_OPTS = --inputdir=. --outputdir=test/results
+
+PG_CPPFLAGS = -I$(srcdir)/src
+PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter \
+	-Wno-missing-field-initializers -Wno-sign-compare
+SHLIB_LINK = -lcurl -lcrypto -ljson-c -lm
+
+# The pure cores: no PostgreSQL header, linked directly by unit tests and
+# benchmarks.
+PURE_SRCS = $(wildcard src/rcf/rcf_forest.c src/aws/sigv4.c)
+UNIT_TESTS = $(patsubst %.c,%,$(wildcard test/unit/test_*.c))
+UNIT_CFLAGS = -O2 -g -std=gnu11 -Wall -Wextra -Werror -Isrc
+
+EXTRA_CLEAN = $(UNIT_TESTS) test/results
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+test/unit/%: test/unit/%.c test/unit/unit.h $(PURE_SRCS) $(wildcard src/*/*.h)
+	$(CC) $(UNIT_CFLAGS) -o $@ $< $(PURE_SRCS) -lcrypto -lm
+
+.PHONY: unit test demo
+unit: $(UNIT_TESTS)
+	@status=0; for t in $(UNIT_TESTS); do ./$$t || status=1; done; exit $$status
+
+test:
+	bash test/run.sh
+
+demo:
+	bash test/demo.sh

@@ -1,0 +1,20 @@
+/*-------------------------------------------------------------------------
+ *
+ * pg_infer.h
+ *	  Declarations shared by every part of pg_infer.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PG_INFER_H
+#define PG_INFER_H
+
+#include "rcf/rcf_forest.h"
+#include "utils/memutils.h"
+
+/* in pg_infer.c */
+extern RcfAllocator PgInferAllocator(MemoryContext context);
+
+/* in rcf/rcf_type.c */
+extern void RcfInit(void);
+
+#endif							/* PG_INFER_H */

@@ -1,0 +1,150 @@
+/*-------------------------------------------------------------------------
+ *
+ * rcf_forest.h
+ *	  Random Cut Forest core: reservoir sampling, robust random cut trees,
+ *	  scoring, attribution, streaming update and the serialised model.
+ *
+ * This header and rcf_forest.c include no PostgreSQL header, so the C unit
+ * tests and the benchmarks link the core directly.  Callers validate their
+ * input (finite values, matching dimensions) before calling in; functions
+ * that can meet bad bytes (deserialising, decoding, parsing) return NULL and
+ * set *err to a static English message instead.
+ *
+ * Memory comes from an RcfAllocator so that the backend can use palloc in a
+ * memory context of its choice.  An allocator never returns NULL: it either
+ * succeeds or does not return (palloc raises an ERROR; the malloc allocator
+ * aborts).
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef RCF_FOREST_H
+#define RCF_FOREST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Limits on parameters; rcf_params_check enforces them. */
+#define RCF_MAX_TREES		1000
+#define RCF_MIN_SAMPLE_SIZE 2
+#define RCF_MAX_SAMPLE_SIZE 8192
+#define RCF_MAX_DIMS		1024
+
+/* Version of the serialised model written by rcf_model_write. */
+#define RCF_MODEL_VERSION	1
+
+typedef struct RcfAllocator
+{
+	void	   *(*alloc) (void *ctx, size_t size);	/* never returns NULL */
+	void		(*free) (void *ctx, void *ptr);
+	void	   *ctx;
+} RcfAllocator;
+
+/* malloc/free; aborts the process when memory runs out (tests, benchmarks) */
+extern const RcfAllocator rcf_malloc_allocator;
+
+typedef struct RcfParams
+{
+	int32_t		num_trees;		/* trees in the forest */
+	int32_t		sample_size;	/* points kept per tree */
+	int32_t		dims;			/* dimensions of a point */
+	double		time_decay;		/* lambda >= 0; 0 keeps a uniform sample */
+	uint64_t	seed;			/* makes sampling and cuts reproducible */
+} RcfParams;
+
+/* NULL when the parameters are usable, else a message naming the bad one */
+extern const char *rcf_params_check(const RcfParams *params);
+
+/*--- Sampler: one reservoir per tree, for training -------------------------*/
+
+typedef struct RcfSampler RcfSampler;
+
+/*
+ * Creates an empty sampler.  "stream" separates the random streams of
+ * samplers that see disjoint parts of one data set (parallel workers) and
+ * are merged later; a serial caller passes 0.
+ */
+extern RcfSampler *rcf_sampler_create(const RcfParams *params, uint64_t stream,
+									  const RcfAllocator *allocator);
+extern void rcf_sampler_free(RcfSampler *sampler);
+extern const RcfParams *rcf_sampler_params(const RcfSampler *sampler);
+extern int64_t rcf_sampler_seen(const RcfSampler *sampler);
+
+/* Offers one point (params->dims finite values) to every tree's reservoir */
+extern void rcf_sampler_add(RcfSampler *sampler, const double *point);
+
+/*
+ * Merges "from" into "into" so that each tree keeps the sample_size points
+ * of smallest weight among both; parameters must be equal (the caller
+ * checks with rcf_params_equal).
+ */
+extern void rcf_sampler_merge(RcfSampler *into, const RcfSampler *from);
+extern bool rcf_params_equal(const RcfParams *a, const RcfParams *b);
+
+/* Serialised sampler state (weights included), for parallel aggregation */
+extern size_t rcf_sampler_serialized_size(const RcfSampler *sampler);
+extern void rcf_sampler_serialize(const RcfSampler *sampler, uint8_t *buf);
+extern RcfSampler *rcf_sampler_deserialize(const uint8_t *buf, size_t len,
+										   const RcfAllocator *allocator,
+										   const char **err);
+
+/*--- Model: the compact, versioned serialised form -------------------------*/
+
+/* Bytes the model of this sampler takes, and writing it into buf */
+extern size_t rcf_model_size(const RcfSampler *sampler);
+extern void rcf_model_write(const RcfSampler *sampler, uint8_t *buf);
+
+typedef struct RcfModelInfo
+{
+	RcfParams	params;
+	uint32_t	version;		/* format version of the bytes */
+	int64_t		points_seen;	/* points offered while training */
+	int64_t		samples;		/* points stored over all trees */
+} RcfModelInfo;
+
+/* Validates the bytes fully and fills *info; NULL on success, else why not */
+extern const char *rcf_model_info(const uint8_t *buf, size_t len,
+								  RcfModelInfo *info);
+
+/* Readable JSON form of a model, and back (exact round trip) */
+extern char *rcf_model_to_json(const uint8_t *buf, size_t len,
+							   const RcfAllocator *allocator);
+extern uint8_t *rcf_model_from_json(const char *json, size_t *len,
+									const RcfAllocator *allocator,
+									const char **err);
+
+/*--- Forest: trees built over a sample --------------------------------------*/
+
+typedef struct RcfForest RcfForest;
+
+/* Builds the trees of a serialised model (validates it, like rcf_model_info) */
+extern RcfForest *rcf_forest_decode(const uint8_t *buf, size_t len,
+									const RcfAllocator *allocator,
+									const char **err);
+
+/* An empty forest for streaming: points arrive through rcf_forest_update */
+extern RcfForest *rcf_forest_create(const RcfParams *params,
+									const RcfAllocator *allocator);
+extern void rcf_forest_free(RcfForest *forest);
+extern const RcfParams *rcf_forest_params(const RcfForest *forest);
+extern int64_t rcf_forest_seen(const RcfForest *forest);
+
+/*
+ * Anomaly score of a point: expected inverse depth with the damping and
+ * normalisation of RCF-by-aws; inliers score near 1, the range is about
+ * 0..log2(sample_size).  An empty forest scores 0.
+ */
+extern double rcf_forest_score(const RcfForest *forest, const double *point);
+
+/*
+ * Per-dimension attribution of the score: high[d] and low[d] are the parts
+ * due to the point lying above or below the data in dimension d; the sum of
+ * all 2 * dims values equals rcf_forest_score of the point.
+ */
+extern void rcf_forest_attribution(const RcfForest *forest, const double *point,
+								   double *high, double *low);
+
+/* Streaming: offers a point to each tree's time-decayed reservoir */
+extern void rcf_forest_update(RcfForest *forest, const double *point);
+
+#endif							/* RCF_FOREST_H */

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+#
+# test/deps.sh — installs what building, testing and the demo need.
+#
+# Debian packages are installed only when missing (apt-get needs root), and
+# the test endpoint's npm packages only when its node_modules is absent, so
+# a second run costs a few dpkg queries.  "bench" adds what the benchmarks
+# compare against.
+#
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+	make gcc postgresql-15 postgresql-server-dev-15
+	libcurl4-openssl-dev libssl-dev libjson-c-dev
+	nodejs npm
+)
+if [ "${1:-}" = bench ]; then
+	packages+=(python3-sklearn python3-numpy valgrind)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+	echo "deps: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ -f test/endpoint/package-lock.json ] && [ ! -d test/endpoint/node_modules ]; then
+	echo "deps: installing the test endpoint's npm packages"
+	(cd test/endpoint && npm ci --no-audit --no-fund --loglevel=error)
+fi

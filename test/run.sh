@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+#
+# test/run.sh — the whole test suite, as `make test` runs it.
+#
+# Installs what is missing, builds and installs the extension, runs the C
+# unit tests, starts the services (test/services.sh), runs the regression
+# tests on a throwaway cluster (pg_virtualenv) and the endpoint's own tests,
+# and ends with one line "N passed, N failed".
+#
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+logs=$root/test/results
+rm -rf "$logs"
+mkdir -p "$logs"
+
+passed=0
+failed=0
+
+# Adds the counts of a suite to the totals and says them
+tally() {
+	echo "== $1: $2 passed, $3 failed"
+	passed=$((passed + $2))
+	failed=$((failed + $3))
+}
+
+# Counts the "ok" / "not ok" lines of TAP output in a file
+tally_tap() {
+	tally "$1" "$(grep -cE '^ok ' "$2")" "$(grep -cE '^not ok ' "$2")"
+}
+
+bash test/deps.sh || { echo "0 passed, 1 failed"; exit 1; }
+if ! { make -s -j2 && make -s install; } >"$logs/build.log" 2>&1; then
+	cat "$logs/build.log"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+# 1. C unit tests of the pure cores
+make -s unit >"$logs/unit.out" 2>&1
+unit_status=$?
+grep -E '^(not ok|#)' "$logs/unit.out" || true
+unit_failed=$(grep -cE '^not ok ' "$logs/unit.out")
+# a unit test that failed to build or crashed counts as one failure
+if [ "$unit_status" -ne 0 ] && [ "$unit_failed" -eq 0 ]; then
+	tail -20 "$logs/unit.out"
+	unit_failed=1
+fi
+tally "unit tests" "$(grep -cE '^ok ' "$logs/unit.out")" "$unit_failed"
+
+# 2. services, then the regression tests on a throwaway cluster
+export PG_INFER_SERVICES=$logs/services
+bash test/services.sh start || { echo "$passed passed, $((failed + 1)) failed"; exit 1; }
+trap 'bash test/services.sh stop' EXIT
+# shellcheck disable=SC1091
+. "$PG_INFER_SERVICES/env.sh"
+
+pg_virtualenv -v 15 -o shared_preload_libraries=pg_infer \
+	make -s installcheck >"$logs/regress.out" 2>&1
+grep -E '^(test| +[a-z_]+ +\.\.\.)' "$logs/regress.out" || cat "$logs/regress.out"
+[ -f test/results/regression.diffs ] && head -200 test/results/regression.diffs
+tally "regression tests" "$(grep -cE '\.\.\. +ok' "$logs/regress.out")" \
+	"$(grep -cE '\.\.\. +FAILED' "$logs/regress.out")"
+
+# 3. the test endpoint's own tests
+if [ -d test/endpoint/node_modules ]; then
+	node --test test/endpoint/ >"$logs/endpoint.out" 2>&1
+	tally "endpoint tests" "$(sed -n 's/^# pass //p' "$logs/endpoint.out")" \
+		"$(sed -n 's/^# fail //p' "$logs/endpoint.out")"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
