@@ -782,7 +782,7 @@ hmac_sha256(const void *key, size_t keylen, const char *data,
 }
 
 /* Derives the signing key: secret -> date -> region -> service -> request */
-static bool
+static SigV4Status
 derive_signing_key(const char *secret, const SigV4Scope *scope,
 				   unsigned char key[SHA256_LEN])
 {
@@ -795,7 +795,7 @@ derive_signing_key(const char *secret, const SigV4Scope *scope,
 	bool		ok;
 
 	if (ksecret == NULL)
-		return false;
+		return SIGV4_ERR_NOMEM;
 	memcpy(ksecret, "AWS4", 4);
 	memcpy(ksecret + 4, secret, klen - 4 + 1);
 	memcpy(date, scope->timestamp, 8);
@@ -809,7 +809,7 @@ derive_signing_key(const char *secret, const SigV4Scope *scope,
 	OPENSSL_cleanse(kregion, SHA256_LEN);
 	OPENSSL_cleanse(kservice, SHA256_LEN);
 	free(ksecret);
-	return ok;
+	return ok ? SIGV4_OK : SIGV4_ERR_CRYPTO;
 }
 
 /* Appends "YYYYMMDD/region/service/aws4_request" */
@@ -852,15 +852,16 @@ compute_signature(const SigV4Credentials *cred, const SigV4Scope *scope,
 {
 	unsigned char key[SHA256_LEN];
 	unsigned char sig[SHA256_LEN];
-	bool		ok;
+	SigV4Status status;
 
-	ok = derive_signing_key(cred->secret_access_key, scope, key) &&
-		hmac_sha256(key, SHA256_LEN, res->string_to_sign, sig);
+	status = derive_signing_key(cred->secret_access_key, scope, key);
+	if (status == SIGV4_OK &&
+		!hmac_sha256(key, SHA256_LEN, res->string_to_sign, sig))
+		status = SIGV4_ERR_CRYPTO;
 	OPENSSL_cleanse(key, sizeof(key));
-	if (!ok)
-		return SIGV4_ERR_CRYPTO;
-	hex_encode(sig, SHA256_LEN, res->signature);
-	return SIGV4_OK;
+	if (status == SIGV4_OK)
+		hex_encode(sig, SHA256_LEN, res->signature);
+	return status;
 }
 
 /* Builds the Authorization header value */

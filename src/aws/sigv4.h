@@ -22,8 +22,15 @@
  * default (every service but S3) it is normalised (RFC 3986 dot-segment
  * removal, empty segments dropped) and each segment is URI-encoded again,
  * so an existing "%3A" becomes "%253A" ("double encoding").  With
- * SIGV4_S3_PATH the path is left as given and only bytes that are neither
- * unreserved, '/' nor part of a valid "%XX" escape are encoded.
+ * SIGV4_S3_PATH the segments are left as given (S3 keys may contain "//"
+ * or ".."), existing "%XX" escapes are decoded, and the result is encoded
+ * once with '/' kept.
+ *
+ * Query: split on '&', each part on its first '=', both sides percent-
+ * decoded and re-encoded with the unreserved set, sorted by key then value;
+ * a '+' is a literal plus (encode spaces as %20).  Headers: names
+ * lowercased, values trimmed with runs of blanks (and folded lines)
+ * collapsed to one space, repeated names joined with ',' in order.
  *
  *-------------------------------------------------------------------------
  */
