@@ -1,0 +1,690 @@
+/*-------------------------------------------------------------------------
+ *
+ * test_forest.c
+ *	  Unit tests of the Random Cut Forest core (src/rcf/rcf_forest.c).
+ *
+ * Run from the repository root (make unit): the paper data set is read
+ * from test/data/rcf/rcf-paper.csv.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "rcf/rcf_forest.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "unit.h"
+
+#define PAPER_ROWS	2010
+#define PAPER_DIMS	3
+#define PLANTED		11
+
+static const RcfAllocator *A = &rcf_malloc_allocator;
+
+/* the paper data set: PAPER_ROWS rows of 3 values */
+static double paper[PAPER_ROWS][PAPER_DIMS];
+
+/* reads the paper data; false if it cannot be found */
+static bool
+load_paper(void)
+{
+	const char *paths[] = {"test/data/rcf/rcf-paper.csv",
+	"../data/rcf/rcf-paper.csv", "../../test/data/rcf/rcf-paper.csv"};
+	FILE	   *f = NULL;
+	int			i,
+				n = 0;
+
+	for (i = 0; i < 3 && f == NULL; i++)
+		f = fopen(paths[i], "r");
+	if (f == NULL)
+		return false;
+	while (n < PAPER_ROWS &&
+		   fscanf(f, "%lf,%lf,%lf", &paper[n][0], &paper[n][1], &paper[n][2]) == 3)
+		n++;
+	fclose(f);
+	return n == PAPER_ROWS;
+}
+
+/* true for the planted points near the origin */
+static bool
+is_planted(int row)
+{
+	const double *p = paper[row];
+
+	return p[0] * p[0] + p[1] * p[1] + p[2] * p[2] < 9.0;
+}
+
+/* parameters with the given shape */
+static RcfParams
+params_of(int trees, int sample, int dims, double decay, uint64_t seed)
+{
+	RcfParams	p;
+
+	p.num_trees = trees;
+	p.sample_size = sample;
+	p.dims = dims;
+	p.time_decay = decay;
+	p.seed = seed;
+	return p;
+}
+
+/* model bytes of a sampler (malloc'd) */
+static uint8_t *
+model_of(const RcfSampler *s, size_t *len)
+{
+	uint8_t    *buf;
+
+	*len = rcf_model_size(s);
+	buf = malloc(*len);
+	rcf_model_write(s, buf);
+	return buf;
+}
+
+/* trains a sampler on rows [from, to) of the paper data */
+static RcfSampler *
+train_paper(const RcfParams *p, uint64_t stream, int from, int to)
+{
+	RcfSampler *s = rcf_sampler_create(p, stream, A);
+	int			i;
+
+	for (i = from; i < to; i++)
+		rcf_sampler_add(s, paper[i]);
+	return s;
+}
+
+/* scores all paper rows with a forest */
+static void
+score_paper(const RcfForest *f, double *scores)
+{
+	int			i;
+
+	for (i = 0; i < PAPER_ROWS; i++)
+		scores[i] = rcf_forest_score(f, paper[i]);
+}
+
+/* true when the PLANTED highest scores are exactly the planted points */
+static bool
+top_are_planted(const double *scores, double *min_planted, double *max_other)
+{
+	int			i;
+
+	*min_planted = INFINITY;
+	*max_other = -INFINITY;
+	for (i = 0; i < PAPER_ROWS; i++)
+	{
+		if (is_planted(i))
+			*min_planted = fmin(*min_planted, scores[i]);
+		else
+			*max_other = fmax(*max_other, scores[i]);
+	}
+	return *min_planted > *max_other;
+}
+
+/* decodes model bytes into a forest, NULL on error */
+static RcfForest *
+decode(const uint8_t *buf, size_t len)
+{
+	const char *err = NULL;
+
+	return rcf_forest_decode(buf, len, A, &err);
+}
+
+/* parameter validation */
+static void
+test_params(void)
+{
+	RcfParams	p = params_of(100, 256, 3, 0, 1);
+	const char *e;
+
+	CHECK(rcf_params_check(&p) == NULL, "valid parameters accepted");
+	p.num_trees = 0;
+	e = rcf_params_check(&p);
+	CHECK(e && strcmp(e, "number of trees must be between 1 and 1000") == 0,
+		  "0 trees rejected: %s", e ? e : "(null)");
+	p.num_trees = 1001;
+	CHECK(rcf_params_check(&p) != NULL, "1001 trees rejected");
+	p = params_of(100, 1, 3, 0, 1);
+	CHECK(rcf_params_check(&p) && strstr(rcf_params_check(&p), "sample size"),
+		  "sample size 1 rejected");
+	p.sample_size = 8193;
+	CHECK(rcf_params_check(&p) != NULL, "sample size 8193 rejected");
+	p = params_of(100, 256, 0, 0, 1);
+	CHECK(rcf_params_check(&p) && strstr(rcf_params_check(&p), "dimensions"),
+		  "0 dims rejected");
+	p.dims = 1025;
+	CHECK(rcf_params_check(&p) != NULL, "1025 dims rejected");
+	p = params_of(100, 256, 3, -0.1, 1);
+	CHECK(rcf_params_check(&p) && strstr(rcf_params_check(&p), "time decay"),
+		  "negative time decay rejected");
+	p.time_decay = NAN;
+	CHECK(rcf_params_check(&p) != NULL, "NaN time decay rejected");
+	p.time_decay = INFINITY;
+	CHECK(rcf_params_check(&p) != NULL, "infinite time decay rejected");
+}
+
+/* the paper data: planted points on top, inliers near 1, reproducible */
+static void
+test_paper(void)
+{
+	RcfParams	p = params_of(100, 256, 3, 0, 42);
+	RcfSampler *s1 = train_paper(&p, 0, 0, PAPER_ROWS);
+	RcfSampler *s2 = train_paper(&p, 0, 0, PAPER_ROWS);
+	size_t		len1,
+				len2;
+	uint8_t    *m1 = model_of(s1, &len1);
+	uint8_t    *m2 = model_of(s2, &len2);
+	RcfForest  *f1 = decode(m1, len1);
+	RcfForest  *f2 = decode(m1, len1);
+	static double sc1[PAPER_ROWS],
+				sc2[PAPER_ROWS];
+	double		lo,
+				hi,
+				sum = 0;
+	int			i,
+				n = 0;
+
+	CHECK(rcf_sampler_seen(s1) == PAPER_ROWS, "sampler counts the rows");
+	CHECK(len1 == len2 && memcmp(m1, m2, len1) == 0,
+		  "same seed and input give identical model bytes");
+	CHECK(f1 != NULL && f2 != NULL, "paper model decodes");
+	score_paper(f1, sc1);
+	score_paper(f2, sc2);
+	CHECK(memcmp(sc1, sc2, sizeof(sc1)) == 0,
+		  "a model decoded twice gives identical scores");
+	CHECK(top_are_planted(sc1, &lo, &hi),
+		  "the 11 planted points have the top 11 scores (lowest planted %.3f, highest other %.3f)",
+		  lo, hi);
+	CHECK(lo > 2.0, "planted points score above 2 (lowest %.3f)", lo);
+	for (i = 0; i < PAPER_ROWS; i++)
+		if (!is_planted(i))
+		{
+			sum += sc1[i];
+			n++;
+		}
+	CHECK(sum / n > 0.6 && sum / n < 1.2, "inliers score near 1 (mean %.3f)", sum / n);
+	CHECK(hi < 1.8, "no inlier scores above 1.8 (highest %.3f)", hi);
+	CHECK(rcf_forest_seen(f1) == PAPER_ROWS, "decoded forest knows points seen");
+	rcf_forest_free(f1);
+	rcf_forest_free(f2);
+	free(m2);
+	rcf_sampler_free(s2);
+	p.seed = 43;
+	s2 = train_paper(&p, 0, 0, PAPER_ROWS);
+	m2 = model_of(s2, &len2);
+	CHECK(len1 != len2 || memcmp(m1, m2, len1) != 0, "another seed gives another model");
+	free(m1);
+	free(m2);
+	rcf_sampler_free(s1);
+	rcf_sampler_free(s2);
+}
+
+/* checks that sum(high) + sum(low) equals the score at one point */
+static bool
+attribution_sums(const RcfForest *f, const double *x, double *high, double *low)
+{
+	double		score = rcf_forest_score(f, x);
+	double		sum = 0;
+	int			d;
+
+	rcf_forest_attribution(f, x, high, low);
+	for (d = 0; d < rcf_forest_params(f)->dims; d++)
+	{
+		if (high[d] < 0 || low[d] < 0)
+			return false;
+		sum += high[d] + low[d];
+	}
+	return fabs(sum - score) <= 1e-9 * fmax(fabs(score), 1e-300);
+}
+
+/* attribution sums to the score and points at the right dimension */
+static void
+test_attribution(void)
+{
+	RcfParams	p = params_of(100, 256, 3, 0, 7);
+	RcfSampler *s = train_paper(&p, 0, 0, PAPER_ROWS);
+	size_t		len;
+	uint8_t    *m = model_of(s, &len);
+	RcfForest  *f = decode(m, len);
+	double		high[3],
+				low[3];
+	double		far_high[3] = {-5.0, 3.0, 0.0};
+	double		far_low[3] = {5.0, 0.0, -2.0};
+	bool		ok = true;
+	int			i;
+
+	for (i = 0; i < PAPER_ROWS; i += 7)
+		ok &= attribution_sums(f, paper[i], high, low);
+	CHECK(ok, "attribution sums to the score on paper rows (seen and unseen)");
+	CHECK(attribution_sums(f, paper[293], high, low), "attribution sums on a planted point");
+	CHECK(attribution_sums(f, far_high, high, low) && high[1] > low[1] &&
+		  high[1] > high[0] + low[0] + high[2] + low[2],
+		  "a point above the data in dim 1 is attributed to high[1] (%.3f)", high[1]);
+	CHECK(attribution_sums(f, far_low, high, low) && low[2] > high[2] &&
+		  low[2] > high[0] + low[0] + high[1] + low[1],
+		  "a point below the data in dim 2 is attributed to low[2] (%.3f)", low[2]);
+	rcf_forest_free(f);
+	f = rcf_forest_create(&p, A);
+	rcf_forest_attribution(f, far_low, high, low);
+	CHECK(rcf_forest_score(f, far_low) == 0 && high[0] == 0 && low[2] == 0,
+		  "an empty forest scores and attributes 0");
+	rcf_forest_free(f);
+	free(m);
+	rcf_sampler_free(s);
+}
+
+/* two samplers over the halves, merged, behave like one */
+static void
+test_merge(void)
+{
+	RcfParams	p = params_of(100, 256, 3, 0, 42);
+	RcfSampler *a = train_paper(&p, 1, 0, PAPER_ROWS / 2);
+	RcfSampler *b = train_paper(&p, 2, PAPER_ROWS / 2, PAPER_ROWS);
+	size_t		len;
+	uint8_t    *m;
+	RcfModelInfo info;
+	RcfForest  *f;
+	static double sc[PAPER_ROWS];
+	double		lo,
+				hi;
+
+	CHECK(rcf_params_equal(rcf_sampler_params(a), rcf_sampler_params(b)),
+		  "parameters of the two samplers are equal");
+	rcf_sampler_merge(a, b);
+	CHECK(rcf_sampler_seen(a) == PAPER_ROWS, "merged sampler counts all rows");
+	m = model_of(a, &len);
+	CHECK(rcf_model_info(m, len, &info) == NULL && info.samples == 100 * 256 &&
+		  info.points_seen == PAPER_ROWS, "merged model holds 256 points per tree");
+	f = decode(m, len);
+	score_paper(f, sc);
+	CHECK(top_are_planted(sc, &lo, &hi),
+		  "merged sampler: planted points still on top (%.3f vs %.3f)", lo, hi);
+	rcf_forest_free(f);
+	free(m);
+	rcf_sampler_free(a);
+	rcf_sampler_free(b);
+}
+
+/* sampler state round trip and rejection of bad state */
+static void
+test_serialize(void)
+{
+	RcfParams	p = params_of(20, 64, 3, 0.001, 5);
+	RcfSampler *s = train_paper(&p, 0, 0, 500);
+	RcfSampler *r;
+	size_t		n = rcf_sampler_serialized_size(s);
+	uint8_t    *b1 = malloc(n);
+	uint8_t    *b2 = malloc(n);
+	size_t		l1,
+				l2;
+	uint8_t    *m1,
+			   *m2;
+	const char *err = NULL;
+	bool		rejected = true;
+	size_t		cut;
+
+	rcf_sampler_serialize(s, b1);
+	r = rcf_sampler_deserialize(b1, n, A, &err);
+	CHECK(r != NULL && err == NULL, "sampler state deserialises");
+	CHECK(r && rcf_sampler_serialized_size(r) == n, "same serialised size");
+	rcf_sampler_serialize(r, b2);
+	CHECK(memcmp(b1, b2, n) == 0, "serialise(deserialise(bytes)) == bytes");
+	m1 = model_of(s, &l1);
+	m2 = model_of(r, &l2);
+	CHECK(l1 == l2 && memcmp(m1, m2, l1) == 0, "same model bytes after round trip");
+	for (cut = 0; cut < n; cut += (cut < 200 ? 1 : 97))
+		rejected &= (rcf_sampler_deserialize(b1, cut, A, &err) == NULL && err != NULL);
+	CHECK(rejected, "truncated sampler states rejected");
+	b2[0] = 'X';
+	CHECK(rcf_sampler_deserialize(b2, n, A, &err) == NULL, "bad magic rejected: %s", err);
+	memcpy(b2, b1, n);
+	memset(b2 + n - 4, 0xff, 4);	/* NaN in the last point */
+	CHECK(rcf_sampler_deserialize(b2, n, A, &err) == NULL, "NaN value rejected: %s", err);
+	rcf_sampler_add(r, paper[600]);
+	rcf_sampler_add(s, paper[600]);
+	free(m2);
+	m2 = model_of(r, &l2);
+	free(m1);
+	m1 = model_of(s, &l1);
+	CHECK(l1 == l2 && memcmp(m1, m2, l1) == 0,
+		  "a deserialised sampler continues like the original");
+	free(m1);
+	free(m2);
+	free(b1);
+	free(b2);
+	rcf_sampler_free(r);
+	rcf_sampler_free(s);
+}
+
+/* model size of 100 trees x 256 samples at some dims */
+static size_t
+model_size_at(int dims)
+{
+	RcfParams	p = params_of(100, 256, dims, 0, 3);
+	RcfSampler *s = rcf_sampler_create(&p, 0, A);
+	double		x[16];
+	size_t		len;
+	int			i,
+				d;
+
+	for (i = 0; i < 1000; i++)
+	{
+		for (d = 0; d < dims; d++)
+			x[d] = sin(i * 0.37 + d) * 1000.0 + d;
+		rcf_sampler_add(s, x);
+	}
+	len = rcf_model_size(s);
+	rcf_sampler_free(s);
+	return len;
+}
+
+/* model sizes at 1, 4 and 10 dimensions */
+static void
+test_sizes(void)
+{
+	size_t		s1 = model_size_at(1);
+	size_t		s4 = model_size_at(4);
+	size_t		s10 = model_size_at(10);
+
+	CHECK(s1 < 60 * 1000, "1 dim model is %zu bytes (~51 KB)", s1);
+	CHECK(s4 > 204800 && s4 < 206 * 1000, "4 dim model is %zu bytes (~205 KB)", s4);
+	CHECK(s10 > 512000 && s10 < 513 * 1000, "10 dim model is %zu bytes (~512 KB, < 1 MB)", s10);
+}
+
+/* a small model of the paper data for the corruption tests */
+static uint8_t *
+small_model(size_t *len)
+{
+	RcfParams	p = params_of(5, 16, 3, 0, 9);
+	RcfSampler *s = train_paper(&p, 0, 0, PAPER_ROWS);
+	uint8_t    *m = model_of(s, len);
+
+	rcf_sampler_free(s);
+	return m;
+}
+
+/* truncated, bit-flipped and random model bytes */
+static void
+test_corrupt(void)
+{
+	size_t		len,
+				i;
+	uint8_t    *m = small_model(&len);
+	uint8_t    *c = malloc(len + 1);
+	RcfModelInfo info;
+	bool		ok = true;
+	int			valid = 0,
+				k;
+	uint64_t	x = 12345;
+	RcfForest  *f;
+
+	CHECK(rcf_model_info(m, len, &info) == NULL && info.version == RCF_MODEL_VERSION &&
+		  info.params.num_trees == 5 && info.samples == 80, "small model is valid");
+	for (i = 0; i < len; i++)
+		ok &= (rcf_model_info(m, i, &info) != NULL && decode(m, i) == NULL);
+	CHECK(ok, "every truncation rejected");
+	memcpy(c, m, len);
+	c[len] = 0;
+	CHECK(rcf_model_info(c, len + 1, &info) != NULL, "trailing byte rejected");
+	c[4] = 2;
+	CHECK(rcf_model_info(c, len, &info) != NULL, "other version rejected: %s",
+		  rcf_model_info(c, len, &info));
+	CHECK(rcf_model_info(NULL, 0, &info) != NULL, "NULL rejected");
+	for (k = 0; k < 20000; k++)
+	{
+		double		q[3] = {0.1, -4.9, 2.0};
+
+		memcpy(c, m, len);
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		c[(x >> 33) % len] ^= (uint8_t) (1 << ((x >> 20) & 7));
+		if ((f = decode(c, len)) != NULL)
+		{
+			valid++;
+			ok &= isfinite(rcf_forest_score(f, q));
+			rcf_forest_free(f);
+		}
+	}
+	CHECK(ok, "bit flips: %d of 20000 stay valid and score finitely, the rest rejected", valid);
+	ok = true;
+	for (k = 0; k < 2000; k++)
+	{
+		for (i = 0; i < len; i++)
+		{
+			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+			c[i] = (uint8_t) (x >> 40);
+		}
+		if (k % 2)
+			memcpy(c, "RCFM\001\000\000\000", 8);
+		ok &= (decode(c, (k * 7) % len) == NULL);
+	}
+	CHECK(ok, "random buffers rejected");
+	free(c);
+	free(m);
+}
+
+/* frees an error message of rcf_model_from_json */
+static void
+free_err(const char *err)
+{
+	free((void *) err);
+}
+
+/* true if parsing the text fails with a message containing want */
+static bool
+json_rejects(const char *text, const char *want)
+{
+	size_t		len = 0;
+	const char *err = NULL;
+	uint8_t    *b = rcf_model_from_json(text, &len, A, &err);
+	bool		ok = (b == NULL && err != NULL && strstr(err, want) != NULL);
+
+	if (!ok)
+		printf("# %s -> %s\n", text, err ? err : "(accepted)");
+	free(b);
+	free_err(err);
+	return ok;
+}
+
+/* JSON round trip and strict parsing */
+static void
+test_json(void)
+{
+	size_t		len,
+				len2 = 0;
+	uint8_t    *m = small_model(&len);
+	char	   *j = rcf_model_to_json(m, len, A);
+	const char *err = NULL;
+	uint8_t    *m2 = rcf_model_from_json(j, &len2, A, &err);
+	char	   *j2 = m2 ? rcf_model_to_json(m2, len2, A) : NULL;
+
+	CHECK(j != NULL && strncmp(j, "{\"version\":1,\"trees\":5,\"sample_size\":16,\"dims\":3,", 49) == 0,
+		  "JSON form starts with the parameters");
+	CHECK(m2 != NULL && len2 == len && memcmp(m, m2, len) == 0,
+		  "bytes -> json -> bytes is identical (%s)", err ? err : "ok");
+	CHECK(j2 != NULL && strcmp(j, j2) == 0, "json -> bytes -> json is identical");
+	free(m2);
+	m2 = rcf_model_from_json("{\"samples\":[[],[[1,2]]], \"seed\":18446744073709551615,"
+							 " \"dims\":2,\"trees\":2,\"sample_size\":4,\"points_seen\":1,"
+							 "\"version\":1,\"time_decay\":0.5}", &len2, A, &err);
+	CHECK(m2 != NULL, "keys in any order, white space and a full uint64 seed accepted");
+	free(m2);
+	CHECK(json_rejects("{\"version\":1,\"trees\":x}", "unexpected character at byte 21") ||
+		  json_rejects("{\"version\":1,\"trees\":x}", "at byte 21"),
+		  "malformed value rejected with its byte offset");
+	CHECK(json_rejects("{\"version\":1,\"color\":2}", "unknown key at byte 13"),
+		  "unknown key rejected");
+	CHECK(json_rejects("{\"version\":1,\"version\":1}", "duplicate key"), "duplicate key rejected");
+	CHECK(json_rejects("{\"version\":1}", "missing key"), "missing key rejected");
+	CHECK(json_rejects("{\"version\":01}", "invalid number"), "leading zero rejected");
+	CHECK(json_rejects("{\"time_decay\":1.}", "invalid number"), "bad fraction rejected");
+	CHECK(json_rejects("{\"samples\":[[[1,2],[1]]]}", "points of different lengths"),
+		  "points of different lengths rejected");
+	CHECK(json_rejects("{\"samples\":[[[1e39]]]}", "out of range"), "float overflow rejected");
+	CHECK(json_rejects("", "unexpected character at byte 0"), "empty text rejected");
+	CHECK(json_rejects("{\"version\":1,\"trees\":1,\"sample_size\":4,\"dims\":1,"
+					   "\"time_decay\":0,\"seed\":1,\"points_seen\":9,\"samples\":[[]]} x",
+					   "unexpected character"), "trailing text rejected");
+	CHECK(json_rejects("{\"version\":1,\"trees\":2,\"sample_size\":4,\"dims\":1,"
+					   "\"time_decay\":0,\"seed\":1,\"points_seen\":9,\"samples\":[[]]}",
+					   "number of sample arrays"), "tree count mismatch rejected");
+	CHECK(json_rejects("{\"version\":1,\"trees\":1,\"sample_size\":1,\"dims\":1,"
+					   "\"time_decay\":0,\"seed\":1,\"points_seen\":9,\"samples\":[[]]}",
+					   "sample size"), "bad parameter rejected");
+	CHECK(json_rejects("{\"version\":1,\"trees\":1,\"sample_size\":2,\"dims\":1,"
+					   "\"time_decay\":0,\"seed\":1,\"points_seen\":9,\"samples\":[[[1],[2],[3]]]}",
+					   "too many points"), "overfull tree rejected");
+	CHECK(rcf_model_to_json(m, len - 1, A) == NULL, "to_json rejects bad bytes");
+	free(j);
+	free(j2);
+	free(m);
+}
+
+/* streaming: a spike after a steady series, time decay, duplicates */
+static void
+test_streaming(void)
+{
+	RcfParams	p = params_of(50, 64, 1, 0, 11);
+	RcfForest  *f = rcf_forest_create(&p, A);
+	double		x,
+				normal,
+				spike;
+	int			i;
+
+	CHECK(rcf_forest_score(f, &(double) {1.0}) == 0.0, "empty forest scores 0");
+	for (i = 0; i < 2000; i++)
+	{
+		x = 10.0 + sin(i * 0.1);
+		rcf_forest_update(f, &x);
+	}
+	x = 10.0 + sin(2000 * 0.1);
+	normal = rcf_forest_score(f, &x);
+	x = 30.0;
+	spike = rcf_forest_score(f, &x);
+	CHECK(rcf_forest_seen(f) == 2000, "streaming forest counts updates");
+	CHECK(spike > 2.5 && normal < 1.5, "spike scores high (%.3f), normal value low (%.3f)",
+		  spike, normal);
+	rcf_forest_free(f);
+}
+
+/* old points leave a time-decayed sample; stay in an undecayed one */
+static void
+test_time_decay(void)
+{
+	double		old_score[2];
+	int			k,
+				i;
+
+	for (k = 0; k < 2; k++)
+	{
+		RcfParams	p = params_of(50, 64, 1, k ? 0.1 : 0.0, 11);
+		RcfForest  *f = rcf_forest_create(&p, A);
+		double		x;
+
+		for (i = 0; i < 1000; i++)
+		{
+			x = (i < 500) ? 0.0 + (i % 7) * 0.01 : 100.0 + (i % 7) * 0.01;
+			rcf_forest_update(f, &x);
+		}
+		x = 0.03;
+		old_score[k] = rcf_forest_score(f, &x);
+		rcf_forest_free(f);
+	}
+	CHECK(old_score[0] < 1.5, "without decay the old regime stays an inlier (%.3f)",
+		  old_score[0]);
+	CHECK(old_score[1] > 2.5, "with decay the old regime has left (%.3f)", old_score[1]);
+}
+
+/* a constant series: duplicates in one leaf, no crash, scores ~1 or below */
+static void
+test_duplicates(void)
+{
+	RcfParams	p = params_of(30, 32, 2, 0.01, 3);
+	RcfForest  *f = rcf_forest_create(&p, A);
+	RcfSampler *s = rcf_sampler_create(&p, 0, A);
+	double		c[2] = {5.0, -1.0};
+	double		other[2] = {6.0, -1.0};
+	double		sc,
+				so,
+				high[2],
+				low[2];
+	size_t		len;
+	uint8_t    *m;
+	RcfForest  *g;
+	int			i;
+
+	for (i = 0; i < 3000; i++)
+	{
+		rcf_forest_update(f, c);
+		rcf_sampler_add(s, c);
+	}
+	sc = rcf_forest_score(f, c);
+	so = rcf_forest_score(f, other);
+	CHECK(sc <= 1.0 && sc > 0, "constant series: the constant scores %.3f", sc);
+	CHECK(so > 2.0, "constant series: another value scores %.3f", so);
+	CHECK(attribution_sums(f, c, high, low) && attribution_sums(f, other, high, low),
+		  "attribution sums with duplicates");
+	m = model_of(s, &len);
+	g = decode(m, len);
+	CHECK(g != NULL && rcf_forest_score(g, c) <= 1.0,
+		  "decoded constant model scores the constant %.3f", g ? rcf_forest_score(g, c) : -1);
+	rcf_forest_free(g);
+	free(m);
+	rcf_sampler_free(s);
+	rcf_forest_free(f);
+}
+
+/* scores of a decoded model: training duplicates count as seen */
+static void
+test_decoded_seen(void)
+{
+	RcfParams	p = params_of(20, 64, 1, 0, 3);
+	RcfSampler *s = rcf_sampler_create(&p, 0, A);
+	double		v[3] = {0.1, 0.2, 0.3};
+	size_t		len;
+	uint8_t    *m;
+	RcfForest  *f;
+	RcfForest  *g;
+	int			i;
+
+	for (i = 0; i < 300; i++)
+		rcf_sampler_add(s, &v[i % 3]);
+	m = model_of(s, &len);
+	f = decode(m, len);
+	g = rcf_forest_create(&p, A);
+	for (i = 0; i < 300; i++)
+		rcf_forest_update(g, &v[i % 3]);
+	CHECK(fabs(rcf_forest_score(f, &v[1]) - rcf_forest_score(g, &v[1])) < 0.2,
+		  "decoded model scores a training value like a streaming forest (%.3f vs %.3f)",
+		  rcf_forest_score(f, &v[1]), rcf_forest_score(g, &v[1]));
+	rcf_forest_update(f, &v[0]);
+	CHECK(rcf_forest_seen(f) == 301, "a decoded forest can be updated");
+	rcf_forest_free(f);
+	rcf_forest_free(g);
+	free(m);
+	rcf_sampler_free(s);
+}
+
+/* runs every test */
+int
+main(void)
+{
+	bool		have_data = load_paper();
+
+	CHECK(have_data, "paper data loaded from test/data/rcf/rcf-paper.csv");
+	test_params();
+	if (have_data)
+	{
+		test_paper();
+		test_attribution();
+		test_merge();
+		test_serialize();
+		test_corrupt();
+		test_json();
+	}
+	test_sizes();
+	test_streaming();
+	test_time_decay();
+	test_duplicates();
+	test_decoded_seen();
+	return unit_done();
+}
