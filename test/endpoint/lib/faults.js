@@ -43,7 +43,8 @@ class FaultTable {
       this.table.set(endpoint, []);
       return;
     }
-    const list = (this.table.get(endpoint) || []).filter((f) => f.mode !== mode);
+    const current = endpoint === '*' ? (this.table.get('*') || []) : this.listFor(endpoint);
+    const list = current.filter((f) => f.mode !== mode);
     list.push({ mode, remaining: count ?? null, latency_ms: latencyMs || 0 });
     this.table.set(endpoint, list);
   }

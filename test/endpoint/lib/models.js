@@ -44,6 +44,7 @@ function pickAccept(accept, fallback) {
 
 // Split a CSV body into records of fields (RFC 4180 quoting, CRLF or LF).
 function parseCsv(text) {
+  if (!text.includes('"')) return parseCsvPlain(text);
   const records = [];
   let fields = [];
   let field = '';
@@ -93,6 +94,21 @@ function parseCsv(text) {
     fields.push(field);
     records.push(fields);
     lines.push(recordLine);
+  }
+  return { records, lines };
+}
+
+// parseCsv for bodies without quotes: a plain split, much faster on large bodies.
+function parseCsvPlain(text) {
+  const parts = text.split('\n');
+  if (parts[parts.length - 1] === '') parts.pop();
+  const records = new Array(parts.length);
+  const lines = new Array(parts.length);
+  for (let k = 0; k < parts.length; k++) {
+    let ln = parts[k];
+    if (ln.endsWith('\r')) ln = ln.slice(0, -1);
+    records[k] = ln.split(',');
+    lines[k] = k + 1;
   }
   return { records, lines };
 }
