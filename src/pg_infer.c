@@ -10,6 +10,7 @@
 #include "fmgr.h"
 #include "utils/guc.h"
 
+#include "infer/infer_stats.h"
 #include "pg_infer.h"
 
 PG_MODULE_MAGIC;
@@ -21,6 +22,7 @@ void
 _PG_init(void)
 {
 	RcfInit();
+	InferStatsInit();
 	MarkGUCPrefixReserved("pg_infer");
 }
 
