@@ -10,6 +10,7 @@
 #include "fmgr.h"
 #include "utils/guc.h"
 
+#include "aws/aws.h"
 #include "infer/infer_stats.h"
 #include "pg_infer.h"
 
@@ -22,6 +23,7 @@ void
 _PG_init(void)
 {
 	RcfInit();
+	AwsInit();
 	InferStatsInit();
 	MarkGUCPrefixReserved("pg_infer");
 }

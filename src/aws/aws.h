@@ -1,0 +1,118 @@
+/*-------------------------------------------------------------------------
+ *
+ * aws.h
+ *	  The AWS plumbing shared by inference and (later) the S3 wrapper:
+ *	  settings, the credential chain, and an HTTP layer on libcurl that
+ *	  signs, retries and runs several requests at once.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PG_INFER_AWS_H
+#define PG_INFER_AWS_H
+
+#include "lib/stringinfo.h"
+#include "nodes/pg_list.h"
+
+/*--- in aws_config.c -------------------------------------------------------*/
+
+/* Settings (GUCs pg_infer.*), defined by AwsInit */
+extern int	aws_connect_timeout_ms;		/* pg_infer.connect_timeout */
+extern int	aws_request_timeout_ms;		/* pg_infer.request_timeout */
+extern int	aws_max_retries;			/* pg_infer.max_retries */
+extern int	aws_max_in_flight;			/* pg_infer.max_in_flight */
+extern char *aws_region_setting;	/* pg_infer.aws_region */
+extern char *aws_access_key_id_setting;	/* pg_infer.aws_access_key_id */
+extern char *aws_secret_access_key_setting;	/* pg_infer.aws_secret_access_key */
+extern char *aws_session_token_setting;	/* pg_infer.aws_session_token */
+extern char *aws_profile_setting;	/* pg_infer.aws_profile */
+
+extern void AwsInit(void);
+
+/*--- in aws_credentials.c --------------------------------------------------*/
+
+/* A set of credentials; session_token is NULL for long-term keys */
+typedef struct AwsCredentials
+{
+	char	   *access_key_id;
+	char	   *secret_access_key;
+	char	   *session_token;
+	char	   *source;			/* where they came from, for messages */
+} AwsCredentials;
+
+/*
+ * Resolves credentials as the AWS SDKs do: superuser-only settings, then
+ * AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, then the
+ * shared credentials and config files with AWS_PROFILE, then ECS container
+ * credentials, then EC2 IMDSv2.  Temporary credentials are cached and
+ * refreshed before they expire.  Raises an ERROR naming what was tried
+ * when nothing yields credentials.  The result lives in TopMemoryContext
+ * and must not be freed by the caller.
+ */
+extern const AwsCredentials *AwsGetCredentials(void);
+
+/* The region: setting, AWS_REGION, AWS_DEFAULT_REGION, then the profile */
+extern const char *AwsGetRegion(void);
+
+/*
+ * Overwrites with '*' every occurrence in text of a credential this backend
+ * holds (key id, secret, token), so remote text can be shown safely.
+ */
+extern void AwsRedactCredentials(char *text);
+
+/*--- in aws_http.c ---------------------------------------------------------*/
+
+/* One HTTP request and, once performed, its outcome */
+typedef struct AwsHttpRequest
+{
+	/* set by the caller */
+	const char *url;			/* full URL */
+	const char *method;			/* "POST", "GET", ... */
+	const char *service;		/* SigV4 service name; NULL sends unsigned */
+	List	   *headers;		/* "Name: value" strings, besides signing's */
+	const char *body;
+	size_t		body_len;
+	void	   *private_data;	/* the caller's, untouched */
+
+	/* set by AwsHttpPerform */
+	long		status;			/* HTTP status of the last attempt; 0 if none */
+	StringInfoData response;	/* body of the last attempt */
+	char	   *content_type;	/* response Content-Type, or NULL */
+	char	   *error_type;		/* x-amzn-ErrorType up to its ':', or NULL */
+	char	   *transport_error;	/* curl's message when no reply came */
+	int			attempts;		/* 1 + retries */
+	size_t		bytes_sent;
+	size_t		bytes_received;
+	double		elapsed_ms;
+} AwsHttpRequest;
+
+/*
+ * Performs the requests with at most max_in_flight of them on the wire at
+ * once, reusing connections.  Each is signed (when it has a service) at
+ * every attempt and retried with exponential backoff and jitter on
+ * throttling (HTTP 429, or an error type naming throttling), 5xx and
+ * connection errors, up to pg_infer.max_retries times; never on other 4xx.
+ * A query cancel or statement_timeout stops every transfer at once.
+ * Returns when all requests have their final outcome: the caller checks
+ * status 200 and reports failures (see AwsHttpReportFailure).
+ */
+extern void AwsHttpPerform(AwsHttpRequest **requests, int nrequests,
+						   int max_in_flight);
+
+/*
+ * Raises the ERROR for a failed request: names "what" (e.g. the endpoint),
+ * the HTTP status and AWS error type, with the remote message in the
+ * detail; never any credential.
+ */
+extern void AwsHttpReportFailure(const AwsHttpRequest *request,
+								 const char *what);
+
+/*
+ * One unsigned request with its own short timeout and no retry, for the
+ * instance and container metadata services.  Returns false with *error set
+ * when no reply came; else the status and at most 64 kB of body.
+ */
+extern bool AwsHttpFetch(const char *method, const char *url, List *headers,
+						 int timeout_ms, long *status, StringInfo body,
+						 char **error);
+
+#endif							/* PG_INFER_AWS_H */

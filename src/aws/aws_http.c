@@ -1,0 +1,1029 @@
+/*-------------------------------------------------------------------------
+ *
+ * aws_http.c
+ *	  The HTTP layer on libcurl: signed requests, several in flight,
+ *	  retries with backoff, timeouts, and query cancel.
+ *
+ * Each backend keeps one curl multi handle, whose connection cache lets
+ * connections outlive a query, and a pool of easy handles, reset before
+ * they are used again.  AwsHttpPerform drives the multi handle itself,
+ * waking at least every 100 ms to run CHECK_FOR_INTERRUPTS, and a
+ * progress callback stops a transfer as soon as a cancel or a statement
+ * timeout is pending.  On any ERROR every easy handle is taken out of the
+ * multi handle (libcurl then closes a connection left mid-transfer) and
+ * reset, so nothing leaks and the next query starts clean.
+ *
+ * libcurl callbacks never raise an ERROR (a longjmp through libcurl would
+ * corrupt it): the body is grown with allocations that return NULL on
+ * failure, and headers are copied into fixed buffers.
+ *
+ * Nothing here logs or reports headers: the Authorization header and the
+ * session token only ever go to libcurl.
+ *
+ * IDENTIFICATION
+ *	  src/aws/aws_http.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <time.h>
+
+#include <curl/curl.h>
+#include <json-c/json.h>
+
+#include "common/pg_prng.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "storage/latch.h"
+#include "utils/memutils.h"
+#include "utils/wait_event.h"
+
+#include "aws/aws.h"
+#include "aws/sigv4.h"
+
+/* Longest wait before interrupts are checked again */
+#define POLL_INTERVAL_MS		100
+/* Exponential backoff with full jitter: base and cap */
+#define BACKOFF_BASE_MS			100
+#define BACKOFF_CAP_MS			5000
+/* Easy handles kept for reuse, and connections kept open */
+#define MAX_POOLED_HANDLES		64
+#define MAX_CONNECTIONS			64
+/* Most body bytes AwsHttpFetch keeps */
+#define MAX_FETCH_BODY			(64 * 1024)
+/* Most bytes of a remote message shown in an error */
+#define MAX_REMOTE_MESSAGE		500
+/* Room for one response header value we keep */
+#define HEADER_VALUE_MAX		256
+
+/* Where a request stands */
+typedef enum TransferState
+{
+	XFER_WAITING,				/* due for an attempt at not_before */
+	XFER_RUNNING,				/* in the multi handle */
+	XFER_DONE					/* final outcome recorded */
+} TransferState;
+
+/* The working state of one request */
+typedef struct Transfer
+{
+	AwsHttpRequest *request;
+	TransferState state;
+	CURL	   *easy;			/* while an attempt is prepared or running */
+	bool		in_multi;		/* easy was added to the multi handle */
+	struct curl_slist *headers; /* of the current attempt (malloc'd) */
+	int64		not_before;		/* monotonic µs of the next attempt */
+	int64		started;		/* monotonic µs of the first attempt */
+	MemoryContext result_context;	/* where outcomes are allocated */
+	size_t		max_body;		/* larger replies fail the attempt */
+	const char *body_problem;	/* why the body callback gave up */
+
+	/* the URL, parsed once */
+	char	   *host_header;	/* "host" or "host:port" */
+	char	   *path;
+	char	   *query;			/* NULL when none */
+
+	/* filled by the callbacks during an attempt */
+	char		content_type[HEADER_VALUE_MAX];
+	char		error_type[HEADER_VALUE_MAX];
+	char		errbuf[CURL_ERROR_SIZE];
+} Transfer;
+
+/*--- Private variables ---*/
+
+static bool curl_ready = false;
+static CURLM *multi = NULL;
+static CURL *pool[MAX_POOLED_HANDLES];
+static int	npooled = 0;
+
+/*--- Handles ---*/
+
+/* Initialises libcurl and the backend's multi handle on first use */
+static void
+EnsureCurl(void)
+{
+	if (!curl_ready)
+	{
+		if (curl_global_init(CURL_GLOBAL_ALL) != CURLE_OK)
+			ereport(ERROR,
+					(errcode(ERRCODE_INTERNAL_ERROR),
+					 errmsg("could not initialize libcurl")));
+		curl_ready = true;
+	}
+	if (multi == NULL)
+	{
+		multi = curl_multi_init();
+		if (multi == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OUT_OF_MEMORY),
+					 errmsg("could not create a libcurl multi handle")));
+		curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, (long) MAX_CONNECTIONS);
+	}
+}
+
+/* An easy handle from the pool, or a new one */
+static CURL *
+TakeHandle(void)
+{
+	CURL	   *easy;
+
+	if (npooled > 0)
+		return pool[--npooled];
+	easy = curl_easy_init();
+	if (easy == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("could not create a libcurl handle")));
+	return easy;
+}
+
+/* Resets an easy handle and puts it back in the pool */
+static void
+GiveBackHandle(CURL *easy)
+{
+	curl_easy_reset(easy);
+	if (npooled < MAX_POOLED_HANDLES)
+		pool[npooled++] = easy;
+	else
+		curl_easy_cleanup(easy);
+}
+
+/* Takes a transfer's handle out of the multi handle and frees its headers */
+static void
+ReleaseTransfer(Transfer *t)
+{
+	if (t->easy)
+	{
+		if (t->in_multi)
+			curl_multi_remove_handle(multi, t->easy);
+		GiveBackHandle(t->easy);
+	}
+	t->easy = NULL;
+	t->in_multi = false;
+	if (t->headers)
+		curl_slist_free_all(t->headers);
+	t->headers = NULL;
+}
+
+/*--- Callbacks (never raise an ERROR) ---*/
+
+/* Appends a piece of the body to the request's response */
+static size_t
+WriteBody(char *data, size_t size, size_t nmemb, void *arg)
+{
+	Transfer   *t = (Transfer *) arg;
+	StringInfo	buf = &t->request->response;
+	size_t		n = size * nmemb;
+
+	if ((size_t) buf->len + n > t->max_body)
+	{
+		t->body_problem = "the reply is too large";
+		return 0;
+	}
+	if ((size_t) buf->len + n + 1 > (size_t) buf->maxlen)
+	{
+		size_t		newlen = Max((size_t) buf->maxlen * 2, (size_t) buf->len + n + 1);
+		char	   *grown;
+
+		newlen = Min(newlen, t->max_body + 1);
+		grown = MemoryContextAllocExtended(t->result_context, newlen,
+										   MCXT_ALLOC_NO_OOM);
+		if (grown == NULL)
+		{
+			t->body_problem = "out of memory for the reply";
+			return 0;
+		}
+		memcpy(grown, buf->data, buf->len + 1);
+		pfree(buf->data);
+		buf->data = grown;
+		buf->maxlen = (int) newlen;
+	}
+	memcpy(buf->data + buf->len, data, n);
+	buf->len += (int) n;
+	buf->data[buf->len] = '\0';
+	return n;
+}
+
+/* Copies a header's trimmed value, up to the first ':' if cut_colon */
+static void
+CopyHeaderValue(const char *value, size_t len, char *out, bool cut_colon)
+{
+	size_t		n = 0;
+
+	while (len > 0 && (*value == ' ' || *value == '\t'))
+		value++, len--;
+	while (len > 0 && (value[len - 1] == '\r' || value[len - 1] == '\n' ||
+					   value[len - 1] == ' ' || value[len - 1] == '\t'))
+		len--;
+	while (n < len && n < HEADER_VALUE_MAX - 1 && !(cut_colon && value[n] == ':'))
+	{
+		/* keep the value printable ASCII: it may end up in a message */
+		unsigned char c = (unsigned char) value[n];
+
+		out[n] = (c < ' ' || c >= 0x7f) ? '?' : (char) c;
+		n++;
+	}
+	out[n] = '\0';
+}
+
+/* True when the header line starts with name and a colon */
+static bool
+HeaderIs(const char *line, size_t len, const char *name, size_t *vstart)
+{
+	size_t		n = strlen(name);
+
+	if (len <= n || line[n] != ':' || pg_strncasecmp(line, name, n) != 0)
+		return false;
+	*vstart = n + 1;
+	return true;
+}
+
+/* Keeps the response headers we need: Content-Type and x-amzn-ErrorType */
+static size_t
+ReadHeader(char *data, size_t size, size_t nitems, void *arg)
+{
+	Transfer   *t = (Transfer *) arg;
+	size_t		n = size * nitems;
+	size_t		v;
+
+	if (n >= 5 && memcmp(data, "HTTP/", 5) == 0)
+	{
+		/* a new response (after a 100 Continue, say) starts afresh */
+		t->content_type[0] = '\0';
+		t->error_type[0] = '\0';
+	}
+	else if (HeaderIs(data, n, "content-type", &v))
+		CopyHeaderValue(data + v, n - v, t->content_type, false);
+	else if (HeaderIs(data, n, "x-amzn-errortype", &v))
+		CopyHeaderValue(data + v, n - v, t->error_type, true);
+	return n;
+}
+
+/* Stops the transfer when a cancel, statement timeout or termination is pending */
+static int
+CheckCancel(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+			curl_off_t ultotal, curl_off_t ulnow)
+{
+	return (QueryCancelPending || ProcDiePending) ? 1 : 0;
+}
+
+/*--- Preparing an attempt ---*/
+
+/* Monotonic time in microseconds */
+static int64
+NowMicros(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Copies a libcurl string into palloc'd memory and frees it */
+static char *
+TakeCurlString(char *s)
+{
+	char	   *copy;
+	size_t		len;
+
+	if (s == NULL)
+		return NULL;
+	len = strlen(s);
+	copy = palloc_extended(len + 1, MCXT_ALLOC_NO_OOM);
+	if (copy)
+		memcpy(copy, s, len + 1);
+	curl_free(s);
+	if (copy == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory")));
+	return copy;
+}
+
+/* Parses a request's URL into its Host header value, path and query */
+static void
+ParseUrl(Transfer *t, const char *url)
+{
+	CURLU	   *u = curl_url();
+	char	   *scheme = NULL,
+			   *host = NULL,
+			   *port = NULL,
+			   *path = NULL,
+			   *query = NULL;
+	bool		ok;
+
+	if (u == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory")));
+	ok = curl_url_set(u, CURLUPART_URL, url, CURLU_PATH_AS_IS) == CURLUE_OK &&
+		curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+		curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+		curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK;
+	if (ok)
+	{
+		curl_url_get(u, CURLUPART_PORT, &port, 0);
+		curl_url_get(u, CURLUPART_QUERY, &query, 0);
+	}
+	curl_url_cleanup(u);
+
+	scheme = TakeCurlString(scheme);
+	host = TakeCurlString(host);
+	port = TakeCurlString(port);
+	t->path = TakeCurlString(path);
+	t->query = TakeCurlString(query);
+	if (!ok || (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid URL \"%s\"", url),
+				 errdetail("Only http and https URLs with a host are supported.")));
+	if (port && !((strcmp(scheme, "http") == 0 && strcmp(port, "80") == 0) ||
+				  (strcmp(scheme, "https") == 0 && strcmp(port, "443") == 0)))
+		t->host_header = psprintf("%s:%s", host, port);
+	else
+		t->host_header = host;
+}
+
+/* Appends a header line to the attempt's list */
+static void
+AddHeader(Transfer *t, const char *line)
+{
+	struct curl_slist *list = curl_slist_append(t->headers, line);
+
+	if (list == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory")));
+	t->headers = list;
+}
+
+/* True when the caller's headers include name */
+static bool
+HasHeader(List *headers, const char *name)
+{
+	ListCell   *lc;
+	size_t		n = strlen(name);
+
+	foreach(lc, headers)
+	{
+		const char *line = lfirst(lc);
+
+		if (pg_strncasecmp(line, name, n) == 0 && line[n] == ':')
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Signs the attempt with SigV4 at the current time and adds the headers
+ * the signer asks for plus Authorization.
+ */
+static void
+SignAttempt(Transfer *t)
+{
+	const AwsHttpRequest *r = t->request;
+	const AwsCredentials *creds = AwsGetCredentials();
+	const char *region = AwsGetRegion();
+	SigV4Header *headers = palloc((list_length(r->headers) + 1) * sizeof(SigV4Header));
+	int			nheaders = 0;
+	char		timestamp[SIGV4_TIMESTAMP_LEN];
+	SigV4Request req;
+	SigV4Credentials sc;
+	SigV4Scope	scope;
+	SigV4Result result;
+	SigV4Status status;
+	int			options = 0;
+	ListCell   *lc;
+
+	headers[nheaders].name = "host";
+	headers[nheaders++].value = t->host_header;
+	foreach(lc, r->headers)
+	{
+		const char *line = lfirst(lc);
+		const char *colon = strchr(line, ':');
+		const char *value = colon ? colon + 1 : NULL;
+
+		while (value && (*value == ' ' || *value == '\t'))
+			value++;
+		/* "Name:" with no value tells libcurl to drop a header: not sent */
+		if (value == NULL || *value == '\0')
+			continue;
+		headers[nheaders].name = pnstrdup(line, colon - line);
+		headers[nheaders++].value = value;
+	}
+	if (!sigv4_format_time(time(NULL), timestamp))
+		elog(ERROR, "could not format the current time for signing");
+
+	memset(&req, 0, sizeof(req));
+	req.method = r->method;
+	req.path = t->path;
+	req.query = t->query;
+	req.headers = headers;
+	req.nheaders = nheaders;
+	req.body = (const unsigned char *) r->body;
+	req.body_len = r->body_len;
+	sc.access_key_id = creds->access_key_id;
+	sc.secret_access_key = creds->secret_access_key;
+	sc.session_token = creds->session_token;
+	scope.region = region;
+	scope.service = r->service;
+	scope.timestamp = timestamp;
+	if (strcmp(r->service, "s3") == 0)
+		options = SIGV4_S3_PATH | SIGV4_ADD_CONTENT_SHA256;
+
+	memset(&result, 0, sizeof(result));
+	status = sigv4_sign(&req, &sc, &scope, options, &result);
+	PG_TRY();
+	{
+		if (status != SIGV4_OK)
+			ereport(ERROR,
+					(errcode(ERRCODE_INTERNAL_ERROR),
+					 errmsg("could not sign the request to %s: %s",
+							t->host_header, sigv4_strerror(status))));
+		for (int i = 0; i < result.nadd_headers; i++)
+			AddHeader(t, psprintf("%s: %s", result.add_headers[i].name,
+								  result.add_headers[i].value));
+		AddHeader(t, psprintf("Authorization: %s", result.authorization));
+	}
+	PG_FINALLY();
+	{
+		sigv4_result_free(&result);
+	}
+	PG_END_TRY();
+}
+
+/* Builds the header list of an attempt: Host, the caller's, signing's */
+static void
+BuildHeaders(Transfer *t)
+{
+	const AwsHttpRequest *r = t->request;
+	ListCell   *lc;
+
+	AddHeader(t, psprintf("Host: %s", t->host_header));
+	foreach(lc, r->headers)
+		AddHeader(t, (const char *) lfirst(lc));
+	/* no "Expect: 100-continue" round trip before a body */
+	AddHeader(t, "Expect:");
+	/* no libcurl default "application/x-www-form-urlencoded" */
+	if (!HasHeader(r->headers, "Content-Type"))
+		AddHeader(t, "Content-Type:");
+	if (r->service)
+		SignAttempt(t);
+}
+
+/* Sets the method and body of an attempt */
+static void
+SetMethod(CURL *easy, const AwsHttpRequest *r)
+{
+	if (strcmp(r->method, "GET") == 0 && r->body_len == 0)
+		curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
+	else if (strcmp(r->method, "HEAD") == 0)
+		curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
+	else
+	{
+		if (strcmp(r->method, "POST") != 0)
+			curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, r->method);
+		curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) r->body_len);
+		curl_easy_setopt(easy, CURLOPT_POSTFIELDS, r->body ? r->body : "");
+	}
+}
+
+/*
+ * Takes a handle and readies it for one attempt: headers (signed when the
+ * request has a service), timeouts, callbacks.  Resets the outcome of the
+ * previous attempt.
+ */
+static void
+PrepareAttempt(Transfer *t, long connect_ms, long total_ms)
+{
+	AwsHttpRequest *r = t->request;
+	CURL	   *easy;
+
+	r->attempts++;
+	r->status = 0;
+	r->content_type = NULL;
+	r->error_type = NULL;
+	r->transport_error = NULL;
+	resetStringInfo(&r->response);
+	t->content_type[0] = '\0';
+	t->error_type[0] = '\0';
+	t->errbuf[0] = '\0';
+	t->body_problem = NULL;
+	if (t->started == 0)
+		t->started = NowMicros();
+
+	t->easy = easy = TakeHandle();
+	BuildHeaders(t);
+
+	curl_easy_setopt(easy, CURLOPT_URL, r->url);
+	curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(easy, CURLOPT_PATH_AS_IS, 1L);
+	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);
+	curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
+	curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, total_ms);
+	curl_easy_setopt(easy, CURLOPT_USERAGENT, "pg_infer");
+	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, t->headers);
+	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, t->errbuf);
+	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, WriteBody);
+	curl_easy_setopt(easy, CURLOPT_WRITEDATA, t);
+	curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, ReadHeader);
+	curl_easy_setopt(easy, CURLOPT_HEADERDATA, t);
+	curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, CheckCancel);
+	curl_easy_setopt(easy, CURLOPT_PRIVATE, t);
+	SetMethod(easy, r);
+}
+
+/* Records the outcome of an attempt that ended with rc */
+static void
+RecordOutcome(Transfer *t, CURLcode rc)
+{
+	AwsHttpRequest *r = t->request;
+	long		code = 0;
+	long		header_out = 0,
+				header_in = 0;
+	curl_off_t	body_out = 0,
+				body_in = 0;
+
+	curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_getinfo(t->easy, CURLINFO_REQUEST_SIZE, &header_out);
+	curl_easy_getinfo(t->easy, CURLINFO_HEADER_SIZE, &header_in);
+	curl_easy_getinfo(t->easy, CURLINFO_SIZE_UPLOAD_T, &body_out);
+	curl_easy_getinfo(t->easy, CURLINFO_SIZE_DOWNLOAD_T, &body_in);
+	r->bytes_sent += header_out + body_out;
+	r->bytes_received += header_in + body_in;
+
+	/* a reply cut short counts as no reply */
+	r->status = (rc == CURLE_OK) ? code : 0;
+	if (t->content_type[0])
+		r->content_type = MemoryContextStrdup(t->result_context, t->content_type);
+	if (t->error_type[0])
+		r->error_type = MemoryContextStrdup(t->result_context, t->error_type);
+	if (rc != CURLE_OK)
+		r->transport_error =
+			MemoryContextStrdup(t->result_context,
+								t->body_problem ? t->body_problem :
+								rc == CURLE_ABORTED_BY_CALLBACK ? "canceled" :
+								t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc));
+	r->elapsed_ms = (NowMicros() - t->started) / 1000.0;
+}
+
+/*--- Retries ---*/
+
+/*
+ * True for transport errors worth another attempt: no connection, a
+ * connection lost or closed without a reply, and timeouts.  A request
+ * timeout (pg_infer.request_timeout) is retried too, as the AWS SDKs retry
+ * socket timeouts: a stalled connection is often just one bad host.
+ * Cancels, bad URLs, TLS verification failures and oversized replies are
+ * final.
+ */
+static bool
+RetryableTransportError(CURLcode rc)
+{
+	switch (rc)
+	{
+		case CURLE_COULDNT_RESOLVE_HOST:
+		case CURLE_COULDNT_CONNECT:
+		case CURLE_OPERATION_TIMEDOUT:
+		case CURLE_SEND_ERROR:
+		case CURLE_RECV_ERROR:
+		case CURLE_GOT_NOTHING:
+		case CURLE_PARTIAL_FILE:
+		case CURLE_SSL_CONNECT_ERROR:
+		case CURLE_HTTP2:
+		case CURLE_HTTP2_STREAM:
+			return true;
+		default:
+			return false;
+	}
+}
+
+/* True for AWS error types meaning "slow down" or "try again later" */
+static bool
+RetryableErrorType(const char *type)
+{
+	static const char *const retryable[] = {
+		"ThrottlingException", "Throttling", "TooManyRequestsException",
+		"ThrottledException", "RequestThrottled", "RequestThrottledException",
+		"RequestLimitExceeded", "ProvisionedThroughputExceededException",
+		"SlowDown", "ServiceUnavailable", "ServiceUnavailableException",
+		"InternalFailure", "InternalServerError",
+		/* SageMaker: the model is still loading; retrying is documented */
+		"ModelNotReadyException",
+	};
+
+	if (type == NULL)
+		return false;
+	for (int i = 0; i < lengthof(retryable); i++)
+		if (strcmp(type, retryable[i]) == 0)
+			return true;
+	return false;
+}
+
+/* True for a throttling reply (also used to pick the SQLSTATE) */
+static bool
+IsThrottled(long status, const char *type)
+{
+	return status == 429 ||
+		(type && (strstr(type, "Throttl") || strcmp(type, "TooManyRequestsException") == 0 ||
+				  strcmp(type, "RequestLimitExceeded") == 0 ||
+				  strcmp(type, "ProvisionedThroughputExceededException") == 0 ||
+				  strcmp(type, "SlowDown") == 0));
+}
+
+/*
+ * True when an HTTP reply is worth another attempt: 429, 5xx (but 501 Not
+ * Implemented) and the error types above.  A SageMaker ModelError (424,
+ * the model itself failed) and other 4xx are final.
+ */
+static bool
+RetryableReply(long status, const char *type)
+{
+	if (type && strcmp(type, "ModelError") == 0)
+		return false;
+	return status == 429 || (status >= 500 && status != 501) ||
+		RetryableErrorType(type);
+}
+
+/* Full-jitter backoff before attempt number attempts + 1, in µs */
+static int64
+BackoffMicros(int attempts)
+{
+	int64		ceiling = BACKOFF_CAP_MS;
+
+	if (attempts < 16)
+		ceiling = Min((int64) BACKOFF_BASE_MS << (attempts - 1), BACKOFF_CAP_MS);
+	return (int64) (pg_prng_double(&pg_global_prng_state) * ceiling * 1000.0);
+}
+
+/* Ends an attempt: records it, frees its handle, schedules a retry or ends */
+static void
+FinishAttempt(Transfer *t, CURLcode rc)
+{
+	AwsHttpRequest *r = t->request;
+	bool		retry;
+
+	RecordOutcome(t, rc);
+	ReleaseTransfer(t);
+	if (rc != CURLE_OK)
+		retry = t->body_problem == NULL && RetryableTransportError(rc);
+	else
+		retry = RetryableReply(r->status, r->error_type);
+	if (retry && r->attempts <= aws_max_retries)
+	{
+		t->state = XFER_WAITING;
+		t->not_before = NowMicros() + BackoffMicros(r->attempts);
+	}
+	else
+		t->state = XFER_DONE;
+}
+
+/*--- The loop ---*/
+
+/* Starts the waiting requests that are due while there is room */
+static int
+StartDue(Transfer *transfers, int n, int *in_flight, int max_in_flight)
+{
+	int64		now = NowMicros();
+	int			started = 0;
+	long		total_ms = aws_request_timeout_ms;
+
+	for (int i = 0; i < n && *in_flight < max_in_flight; i++)
+	{
+		Transfer   *t = &transfers[i];
+		CURLMcode	mc;
+
+		if (t->state != XFER_WAITING || t->not_before > now)
+			continue;
+		PrepareAttempt(t, aws_connect_timeout_ms, total_ms);
+		mc = curl_multi_add_handle(multi, t->easy);
+		if (mc != CURLM_OK)
+			ereport(ERROR,
+					(errcode(ERRCODE_INTERNAL_ERROR),
+					 errmsg("could not start an HTTP request: %s",
+							curl_multi_strerror(mc))));
+		t->in_multi = true;
+		t->state = XFER_RUNNING;
+		(*in_flight)++;
+		started++;
+	}
+	return started;
+}
+
+/* Milliseconds until the next waiting request is due, at most the poll interval */
+static long
+WaitTime(Transfer *transfers, int n, int in_flight, int max_in_flight)
+{
+	int64		now = NowMicros();
+	int64		wait = POLL_INTERVAL_MS * 1000;
+
+	if (in_flight >= max_in_flight)
+		return POLL_INTERVAL_MS;
+	for (int i = 0; i < n; i++)
+		if (transfers[i].state == XFER_WAITING)
+			wait = Min(wait, Max(transfers[i].not_before - now, 0));
+	return (long) ((wait + 999) / 1000);
+}
+
+/* Runs transfers until every one has its final outcome */
+static void
+RunTransfers(Transfer *transfers, int n, int max_in_flight)
+{
+	int			in_flight = 0;
+	int			done = 0;
+
+	while (done < n)
+	{
+		int			running;
+		int			finished = 0;
+		CURLMsg    *msg;
+		CURLMcode	mc;
+		long		wait;
+
+		StartDue(transfers, n, &in_flight, max_in_flight);
+		if (in_flight > 0)
+		{
+			mc = curl_multi_perform(multi, &running);
+			if (mc != CURLM_OK)
+				ereport(ERROR,
+						(errcode(ERRCODE_INTERNAL_ERROR),
+						 errmsg("HTTP transfer failed: %s", curl_multi_strerror(mc))));
+			while ((msg = curl_multi_info_read(multi, &running)) != NULL)
+			{
+				Transfer   *t;
+
+				if (msg->msg != CURLMSG_DONE)
+					continue;
+				curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **) &t);
+				FinishAttempt(t, msg->data.result);
+				in_flight--;
+				finished++;
+				if (t->state == XFER_DONE)
+					done++;
+			}
+		}
+		if (done == n)
+			break;
+		/* a cancel stops transfers through CheckCancel; raise it here */
+		CHECK_FOR_INTERRUPTS();
+		if (finished > 0)
+			continue;			/* room for another at once */
+		wait = WaitTime(transfers, n, in_flight, max_in_flight);
+		if (in_flight > 0)
+			curl_multi_poll(multi, NULL, 0, (int) wait, NULL);
+		else if (wait > 0)
+		{
+			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+							 wait, PG_WAIT_EXTENSION);
+			ResetLatch(MyLatch);
+		}
+		CHECK_FOR_INTERRUPTS();
+	}
+}
+
+/* Readies a request's outcome fields, allocated in context */
+static void
+ResetOutcome(AwsHttpRequest *r, MemoryContext context)
+{
+	MemoryContext old = MemoryContextSwitchTo(context);
+
+	initStringInfo(&r->response);
+	MemoryContextSwitchTo(old);
+	r->status = 0;
+	r->content_type = NULL;
+	r->error_type = NULL;
+	r->transport_error = NULL;
+	r->attempts = 0;
+	r->bytes_sent = 0;
+	r->bytes_received = 0;
+	r->elapsed_ms = 0;
+}
+
+/*--- Public functions ---*/
+
+/* Performs the requests, several at once, with retries; see aws.h */
+void
+AwsHttpPerform(AwsHttpRequest **requests, int nrequests, int max_in_flight)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	MemoryContext work;
+	Transfer   *transfers;
+
+	if (nrequests <= 0)
+		return;
+	if (max_in_flight <= 0)
+		max_in_flight = aws_max_in_flight;
+	max_in_flight = Min(Max(max_in_flight, 1), 64);
+	EnsureCurl();
+
+	work = AllocSetContextCreate(caller, "pg_infer HTTP requests",
+								 ALLOCSET_DEFAULT_SIZES);
+	MemoryContextSwitchTo(work);
+	transfers = palloc0(nrequests * sizeof(Transfer));
+	for (int i = 0; i < nrequests; i++)
+	{
+		Transfer   *t = &transfers[i];
+
+		t->request = requests[i];
+		t->state = XFER_WAITING;
+		t->result_context = caller;
+		t->max_body = MaxAllocSize - 1;
+		ResetOutcome(t->request, caller);
+		ParseUrl(t, t->request->url);
+	}
+
+	PG_TRY();
+	{
+		RunTransfers(transfers, nrequests, max_in_flight);
+	}
+	PG_CATCH();
+	{
+		/* no handle may stay in the multi handle, or mid-transfer */
+		for (int i = 0; i < nrequests; i++)
+			ReleaseTransfer(&transfers[i]);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+
+	MemoryContextSwitchTo(caller);
+	MemoryContextDelete(work);
+}
+
+/* One unsigned request with a short timeout and no retry; see aws.h */
+bool
+AwsHttpFetch(const char *method, const char *url, List *headers,
+			 int timeout_ms, long *status, StringInfo body, char **error)
+{
+	AwsHttpRequest request;
+	Transfer   *t = palloc0(sizeof(Transfer));
+	CURLcode	rc = CURLE_OK;
+
+	EnsureCurl();
+	memset(&request, 0, sizeof(request));
+	request.url = url;
+	request.method = method;
+	request.headers = headers;
+	t->request = &request;
+	t->result_context = CurrentMemoryContext;
+	t->max_body = MAX_FETCH_BODY;
+	ResetOutcome(&request, CurrentMemoryContext);
+	ParseUrl(t, url);
+
+	PG_TRY();
+	{
+		PrepareAttempt(t, timeout_ms, timeout_ms);
+		rc = curl_easy_perform(t->easy);
+		RecordOutcome(t, rc);
+	}
+	PG_FINALLY();
+	{
+		ReleaseTransfer(t);
+	}
+	PG_END_TRY();
+	CHECK_FOR_INTERRUPTS();
+
+	*status = request.status;
+	resetStringInfo(body);
+	appendBinaryStringInfo(body, request.response.data, request.response.len);
+	*error = request.transport_error;
+	pfree(request.response.data);
+	pfree(t);
+	return rc == CURLE_OK;
+}
+
+/*--- Reporting ---*/
+
+/*
+ * Makes remote text safe to show: cut at the first invalid character of
+ * the database encoding (non-ASCII bytes become '?' unless it is UTF-8),
+ * control characters made blanks, clipped to limit bytes, credentials
+ * masked.
+ */
+static char *
+SafeText(const char *text, int len, int limit)
+{
+	char	   *copy = pnstrdup(text, len);
+	int			encoding = GetDatabaseEncoding();
+
+	for (int i = 0; i < len; i++)
+	{
+		unsigned char c = (unsigned char) copy[i];
+
+		if (c < ' ' || c == 0x7f)
+			copy[i] = ' ';
+		else if (c >= 0x80 && encoding != PG_UTF8)
+			copy[i] = '?';
+	}
+	if (encoding == PG_UTF8)
+		len = pg_encoding_verifymbstr(PG_UTF8, copy, len);
+	if (len > limit)
+	{
+		len = pg_mbcliplen(copy, len, limit);
+		copy[len] = '\0';
+		copy = psprintf("%s...", copy);
+	}
+	else
+		copy[len] = '\0';
+	AwsRedactCredentials(copy);
+	return copy;
+}
+
+/* The "message" of a JSON error reply copied into out; false if none */
+static bool
+JsonMessage(const char *body, char *out, size_t outsize)
+{
+	static const char *const keys[] = {"message", "Message", "errorMessage", "error"};
+	json_object *root = json_tokener_parse(body);
+	bool		found = false;
+
+	if (root == NULL)
+		return false;
+	if (json_object_is_type(root, json_type_object))
+	{
+		for (int i = 0; i < lengthof(keys) && !found; i++)
+		{
+			json_object *member;
+
+			if (json_object_object_get_ex(root, keys[i], &member) &&
+				json_object_is_type(member, json_type_string))
+			{
+				strlcpy(out, json_object_get_string(member), outsize);
+				found = true;
+			}
+		}
+	}
+	json_object_put(root);
+	return found;
+}
+
+/* The remote message of a failed request, or NULL */
+static char *
+RemoteMessage(const AwsHttpRequest *r)
+{
+	const char *body = r->response.data;
+	char		message[2048];
+	const char *start,
+			   *end;
+
+	if (body == NULL || r->response.len == 0)
+		return NULL;
+	while (*body == ' ' || *body == '\n' || *body == '\r' || *body == '\t')
+		body++;
+	if ((*body == '{' || (r->content_type && strstr(r->content_type, "json"))) &&
+		JsonMessage(body, message, sizeof(message)))
+		return SafeText(message, strlen(message), MAX_REMOTE_MESSAGE);
+	/* the XML errors of S3 */
+	if (*body == '<' && (start = strstr(body, "<Message>")) != NULL &&
+		(end = strstr(start, "</Message>")) != NULL)
+	{
+		start += strlen("<Message>");
+		return SafeText(start, end - start, MAX_REMOTE_MESSAGE);
+	}
+	return SafeText(body, r->response.len - (body - r->response.data),
+					MAX_REMOTE_MESSAGE);
+}
+
+/* Raises the ERROR for a failed request; see aws.h */
+void
+AwsHttpReportFailure(const AwsHttpRequest *request, const char *what)
+{
+	char	   *remote = (request->status != 0) ? RemoteMessage(request) : NULL;
+	StringInfoData detail;
+	int			sqlstate;
+
+	initStringInfo(&detail);
+	if (request->attempts == 1)
+		appendStringInfoString(&detail, "1 attempt was made.");
+	else
+		appendStringInfo(&detail, "%d attempts were made.", request->attempts);
+	if (remote)
+		appendStringInfo(&detail, " Remote message: %s", remote);
+
+	if (request->status == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_CONNECTION_FAILURE),
+				 errmsg("%s failed: %s", what,
+						request->transport_error ? request->transport_error : "no reply"),
+				 errdetail_internal("%s", detail.data)));
+
+	if (IsThrottled(request->status, request->error_type))
+		sqlstate = ERRCODE_INSUFFICIENT_RESOURCES;
+	else
+		sqlstate = ERRCODE_EXTERNAL_ROUTINE_EXCEPTION;
+	ereport(ERROR,
+			(errcode(sqlstate),
+			 request->error_type ?
+			 errmsg("%s failed: HTTP %ld (%s)", what, request->status,
+					request->error_type) :
+			 errmsg("%s failed: HTTP %ld", what, request->status),
+			 errdetail_internal("%s", detail.data),
+			 sqlstate == ERRCODE_INSUFFICIENT_RESOURCES ?
+			 errhint("The service throttled every attempt; retry later, lower pg_infer.max_in_flight or raise pg_infer.max_retries.") :
+			 (request->status == 401 || request->status == 403) ?
+			 errhint("Check the AWS credentials available to the server and pg_infer.aws_region.") : 0));
+}
