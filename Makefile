@@ -25,7 +25,7 @@ SHLIB_LINK = -lcurl -lcrypto -ljson-c -lm
 
 # The pure cores: no PostgreSQL header, linked directly by unit tests and
 # benchmarks.
-PURE_SRCS = $(wildcard src/rcf/rcf_forest.c src/aws/sigv4.c)
+PURE_SRCS = $(wildcard src/rcf/rcf_forest.c src/aws/sigv4.c src/infer/codec.c)
 UNIT_TESTS = $(patsubst %.c,%,$(wildcard test/unit/test_*.c))
 UNIT_CFLAGS = -O2 -g -std=gnu11 -Wall -Wextra -Werror -Isrc
 
@@ -36,7 +36,7 @@ PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
 test/unit/%: test/unit/%.c test/unit/unit.h $(PURE_SRCS) $(wildcard src/*/*.h)
-	$(CC) $(UNIT_CFLAGS) -o $@ $< $(PURE_SRCS) -lcrypto -lm
+	$(CC) $(UNIT_CFLAGS) -o $@ $< $(PURE_SRCS) -ljson-c -lcrypto -lm
 
 .PHONY: unit test demo
 unit: $(UNIT_TESTS)

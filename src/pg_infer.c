@@ -11,7 +11,7 @@
 #include "utils/guc.h"
 
 #include "aws/aws.h"
-#include "infer/infer_stats.h"
+#include "infer/infer.h"
 #include "pg_infer.h"
 
 PG_MODULE_MAGIC;

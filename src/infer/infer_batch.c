@@ -1,0 +1,570 @@
+/*-------------------------------------------------------------------------
+ *
+ * infer_batch.c
+ *	  Calling an endpoint for many rows at once: rows are encoded into
+ *	  request bodies of at most batch_size rows and max_payload bytes, the
+ *	  requests run several at a time, and each reply is decoded and
+ *	  converted to the function's result type row by row.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "funcapi.h"
+#include "portability/instr_time.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/typcache.h"
+
+#include "aws/aws.h"
+#include "infer/infer.h"
+
+/* Converts decoded text to one type */
+typedef struct TypeInput
+{
+	Oid			type;
+	FmgrInfo	input;
+	Oid			ioparam;
+	int32		typmod;
+} TypeInput;
+
+/* How replies become the result type (InferFunction.result_private) */
+typedef struct ResultConverter
+{
+	char		kind;			/* 's'calar, 'a'rray, 'c'omposite, 'j'sonb */
+	TypeInput	scalar;			/* scalar, or the element of an array */
+	int16		elmlen;
+	bool		elmbyval;
+	char		elmalign;
+	TupleDesc	tupdesc;		/* composite */
+	TypeInput  *attrs;
+} ResultConverter;
+
+/* One request: a slice of the rows sent, and its body */
+typedef struct InferRequest
+{
+	AwsHttpRequest http;
+	int			first;			/* index into the rows sent */
+	int			count;
+	CodecBuf	body;
+} InferRequest;
+
+/* Where an error converting a result happened, for errcontext */
+typedef struct ResultPosition
+{
+	const char *endpoint;
+	int			row;
+} ResultPosition;
+
+/* Looks up the input function of a type */
+static void
+InitTypeInput(TypeInput *input, Oid type, int32 typmod)
+{
+	Oid			func;
+
+	input->type = type;
+	input->typmod = typmod;
+	getTypeInputInfo(type, &func, &input->ioparam);
+	fmgr_info(func, &input->input);
+}
+
+/* Builds the converter of a function's result type, once */
+static ResultConverter *
+Converter(InferFunction *fn)
+{
+	ResultConverter *conv = fn->result_private;
+	Oid			element;
+
+	if (conv != NULL)
+		return conv;
+	conv = palloc0(sizeof(ResultConverter));
+	element = get_element_type(fn->result_type);
+	if (fn->result_type == JSONBOID)
+		conv->kind = 'j';
+	else if (OidIsValid(element))
+	{
+		conv->kind = 'a';
+		InitTypeInput(&conv->scalar, element, -1);
+		get_typlenbyvalalign(element, &conv->elmlen, &conv->elmbyval,
+							 &conv->elmalign);
+	}
+	else if (type_is_rowtype(fn->result_type))
+	{
+		conv->kind = 'c';
+		conv->tupdesc = lookup_rowtype_tupdesc_copy(fn->result_type, -1);
+		conv->attrs = palloc0(sizeof(TypeInput) * conv->tupdesc->natts);
+		for (int i = 0; i < conv->tupdesc->natts; i++)
+			InitTypeInput(&conv->attrs[i], TupleDescAttr(conv->tupdesc, i)->atttypid,
+						  TupleDescAttr(conv->tupdesc, i)->atttypmod);
+	}
+	else
+	{
+		conv->kind = 's';
+		InitTypeInput(&conv->scalar, fn->result_type, fn->result_typmod);
+	}
+	fn->result_private = conv;
+	return conv;
+}
+
+/*--- Encoding ---------------------------------------------------------------*/
+
+/* Whether text is a number JSON accepts (NaN and Infinity are not) */
+static bool
+IsJsonNumber(const char *text)
+{
+	const char *p = text;
+
+	if (*p == '-')
+		p++;
+	if (!isdigit((unsigned char) *p))
+		return false;
+	while (*p && (isdigit((unsigned char) *p) || *p == '.' || *p == 'e' ||
+				  *p == 'E' || *p == '+' || *p == '-'))
+		p++;
+	return *p == '\0';
+}
+
+/* One field from a scalar value of an argument */
+static CodecField
+ScalarField(InferArg *arg, Datum value)
+{
+	CodecField	field;
+	char	   *text = OutputFunctionCall(&arg->output, value);
+
+	field.kind = CODEC_FIELD_STRING;
+	if (arg->category == TYPCATEGORY_NUMERIC && IsJsonNumber(text))
+		field.kind = CODEC_FIELD_NUMBER;
+	else if (arg->category == TYPCATEGORY_BOOLEAN)
+	{
+		field.kind = CODEC_FIELD_BOOL;
+		text = DatumGetBool(value) ? "true" : "false";
+	}
+	field.text = text;
+	field.len = strlen(text);
+	return field;
+}
+
+/* Appends the fields of one argument (arrays flatten) to fields[] */
+static int
+ArgFields(InferArg *arg, Datum value, bool isnull, CodecField **fields,
+		  int *nfields, int *capacity)
+{
+	Datum	   *elems;
+	bool	   *elem_nulls;
+	int			nelems = 1;
+
+	if (isnull || !OidIsValid(arg->element))
+		elems = &value, elem_nulls = &isnull;
+	else
+		deconstruct_array(DatumGetArrayTypeP(value), arg->element,
+						  arg->elmlen, arg->elmbyval, arg->elmalign,
+						  &elems, &elem_nulls, &nelems);
+	if (*nfields + nelems > *capacity)
+	{
+		*capacity = (*nfields + nelems) * 2;
+		*fields = repalloc(*fields, sizeof(CodecField) * *capacity);
+	}
+	for (int i = 0; i < nelems; i++)
+	{
+		CodecField *field = &(*fields)[(*nfields)++];
+
+		if (elem_nulls[i])
+			field->kind = CODEC_FIELD_NULL, field->text = "", field->len = 0;
+		else
+			*field = ScalarField(arg, elems[i]);
+	}
+	return nelems;
+}
+
+/* Encodes one row's arguments into request fields */
+static CodecField *
+RowFields(InferFunction *fn, Datum *args, bool *nulls, int *nfields)
+{
+	int			capacity = Max(fn->nargs, 4);
+	CodecField *fields = palloc(sizeof(CodecField) * capacity);
+
+	*nfields = 0;
+	for (int i = 0; i < fn->nargs; i++)
+		ArgFields(&fn->args[i], args[i], nulls[i], &fields, nfields, &capacity);
+	return fields;
+}
+
+/* Sets the URL, headers and signing of a request */
+static void
+PrepareHttp(InferFunction *fn, InferRequest *req)
+{
+	AwsHttpRequest *http = &req->http;
+
+	http->url = fn->url;
+	http->method = "POST";
+	http->service = fn->sign ? "sagemaker" : NULL;
+	http->body = req->body.data;
+	http->body_len = req->body.len;
+	http->headers = list_make2(psprintf("Content-Type: %s",
+										codec_mime_type(fn->content_type)),
+							   psprintf("Accept: %s",
+										codec_mime_type(fn->accept)));
+	if (fn->custom_attributes)
+		http->headers = lappend(http->headers,
+								psprintf("X-Amzn-SageMaker-Custom-Attributes: %s",
+										 fn->custom_attributes));
+	if (fn->target_variant)
+		http->headers = lappend(http->headers,
+								psprintf("X-Amzn-SageMaker-Target-Variant: %s",
+										 fn->target_variant));
+	if (fn->target_model)
+		http->headers = lappend(http->headers,
+								psprintf("X-Amzn-SageMaker-Target-Model: %s",
+										 fn->target_model));
+}
+
+/* Starts a new, empty request at row index "first" */
+static InferRequest *
+NewRequest(InferFunction *fn, int first)
+{
+	InferRequest *req = palloc0(sizeof(InferRequest));
+
+	req->first = first;
+	codec_buf_init(&req->body);
+	codec_begin(fn->content_type, &req->body);
+	return req;
+}
+
+/*
+ * Appends a row to the request, unless that would take the body past the
+ * payload limit; returns whether it was added.  A row that alone exceeds
+ * the limit is an error.
+ */
+static bool
+AddRow(InferFunction *fn, InferRequest *req, CodecField *fields, int nfields,
+	   int row)
+{
+	size_t		before = req->body.len;
+	size_t		end = codec_end_size(fn->content_type);
+
+	codec_add_row(fn->content_type, &req->body, req->count, fields, nfields);
+	if (req->body.len + end <= (size_t) fn->max_payload)
+	{
+		req->count++;
+		return true;
+	}
+	req->body.len = before;
+	req->body.data[before] = '\0';
+	if (req->count == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("row %d for sagemaker endpoint \"%s\" is larger than the request limit of %d bytes",
+						row + 1, fn->endpoint, fn->max_payload),
+				 errhint("Raise pg_infer.max_payload_bytes (at most 5MB) or send less data per row.")));
+	return false;
+}
+
+/* Encodes the rows sent into requests of bounded rows and bytes */
+static List *
+EncodeRequests(InferFunction *fn, int nsent, const int *sent, Datum *args,
+			   bool *nulls)
+{
+	List	   *requests = NIL;
+	InferRequest *req = NULL;
+
+	for (int i = 0; i < nsent; i++)
+	{
+		int			row = sent[i];
+		int			nfields;
+		CodecField *fields = RowFields(fn, args + row * fn->nargs,
+									   nulls + row * fn->nargs, &nfields);
+
+		if (req != NULL && req->count >= fn->batch_size)
+			req = NULL;
+		if (req != NULL && !AddRow(fn, req, fields, nfields, row))
+			req = NULL;
+		if (req == NULL)
+		{
+			req = NewRequest(fn, i);
+			requests = lappend(requests, req);
+			AddRow(fn, req, fields, nfields, row);
+		}
+		pfree(fields);
+	}
+	return requests;
+}
+
+/*--- Decoding ---------------------------------------------------------------*/
+
+/* Adds the position of a result being converted to an error */
+static void
+ResultErrorContext(void *arg)
+{
+	ResultPosition *pos = arg;
+
+	errcontext("result row %d of sagemaker endpoint \"%s\"", pos->row + 1,
+			   pos->endpoint);
+}
+
+/* The value a scalar is read from: an object or array of one member is unwrapped */
+static CodecValue *
+Unwrap(CodecValue *value)
+{
+	while ((value->kind == CODEC_VALUE_OBJECT || value->kind == CODEC_VALUE_ARRAY) &&
+		   value->nitems == 1)
+		value = &value->items[0];
+	return value;
+}
+
+/* Converts a decoded scalar with an input function; NULL stays NULL */
+static Datum
+ReadScalar(TypeInput *input, CodecValue *value, bool *isnull)
+{
+	value = Unwrap(value);
+	*isnull = value->kind == CODEC_VALUE_NULL;
+	if (*isnull)
+		return (Datum) 0;
+	if (value->kind != CODEC_VALUE_SCALAR)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("expected a single value of type %s, got %.200s",
+						format_type_be(input->type), value->json)));
+	return InputFunctionCall(&input->input, value->text, input->ioparam,
+							 input->typmod);
+}
+
+/* Converts a decoded array (or scalar) to an array of the element type */
+static Datum
+ReadArray(ResultConverter *conv, CodecValue *value)
+{
+	int			n = value->kind == CODEC_VALUE_SCALAR ? 1 : value->nitems;
+	Datum	   *elems = palloc(sizeof(Datum) * Max(n, 1));
+	bool	   *nulls = palloc(sizeof(bool) * Max(n, 1));
+	int			dims[1] = {n};
+	int			lbs[1] = {1};
+
+	for (int i = 0; i < n; i++)
+		elems[i] = ReadScalar(&conv->scalar,
+							  value->kind == CODEC_VALUE_SCALAR ? value : &value->items[i],
+							  &nulls[i]);
+	return PointerGetDatum(construct_md_array(elems, nulls, 1, dims, lbs,
+											  conv->scalar.type, conv->elmlen,
+											  conv->elmbyval, conv->elmalign));
+}
+
+/* The member of an object for an attribute: by name, else NULL */
+static CodecValue *
+Member(CodecValue *object, const char *name)
+{
+	for (int i = 0; i < object->nitems; i++)
+		if (strcmp(object->names[i], name) == 0)
+			return &object->items[i];
+	return NULL;
+}
+
+/* Converts a decoded object (by name) or array (by position) to a row */
+static Datum
+ReadComposite(ResultConverter *conv, CodecValue *value)
+{
+	int			natts = conv->tupdesc->natts;
+	Datum	   *values = palloc(sizeof(Datum) * natts);
+	bool	   *nulls = palloc(sizeof(bool) * natts);
+
+	if (value->kind != CODEC_VALUE_OBJECT &&
+		!(value->kind == CODEC_VALUE_ARRAY && value->nitems == natts))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("expected %d values for type %s, got %.200s",
+						natts, format_type_be(conv->tupdesc->tdtypeid),
+						value->json)));
+	for (int i = 0; i < natts; i++)
+	{
+		CodecValue *item = value->kind == CODEC_VALUE_ARRAY ? &value->items[i] :
+			Member(value, NameStr(TupleDescAttr(conv->tupdesc, i)->attname));
+
+		if (item == NULL)
+			nulls[i] = true;
+		else
+			values[i] = ReadScalar(&conv->attrs[i], item, &nulls[i]);
+	}
+	return HeapTupleGetDatum(heap_form_tuple(conv->tupdesc, values, nulls));
+}
+
+/* Converts one decoded result row to the function's result type */
+static Datum
+ReadResult(InferFunction *fn, CodecValue *value, bool *isnull)
+{
+	ResultConverter *conv = Converter(fn);
+
+	*isnull = value->kind == CODEC_VALUE_NULL;
+	if (*isnull)
+		return (Datum) 0;
+	switch (conv->kind)
+	{
+		case 'j':
+			return DirectFunctionCall1(jsonb_in, CStringGetDatum(value->json));
+		case 'a':
+			return ReadArray(conv, value);
+		case 'c':
+			return ReadComposite(conv, value);
+		default:
+			return ReadScalar(&conv->scalar, value, isnull);
+	}
+}
+
+/* Decodes a reply and stores its results for the rows of the request */
+static void
+StoreResults(InferFunction *fn, InferRequest *req, const int *sent,
+			 CodecResult *decoded, Datum *results, bool *result_nulls)
+{
+	ResultPosition pos = {fn->endpoint, 0};
+	ErrorContextCallback callback = {error_context_stack, ResultErrorContext, &pos};
+
+	if (decoded->nrows != req->count)
+		ereport(ERROR,
+				(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
+				 errmsg("sagemaker endpoint \"%s\" returned %d results for %d rows",
+						fn->endpoint, decoded->nrows, req->count)));
+	error_context_stack = &callback;
+	for (int i = 0; i < req->count; i++)
+	{
+		int			row = sent[req->first + i];
+
+		pos.row = row;
+		results[row] = ReadResult(fn, &decoded->rows[i], &result_nulls[row]);
+	}
+	error_context_stack = callback.previous;
+}
+
+/* Decodes one successful reply; the codec's memory is freed on any path */
+static void
+DecodeReply(InferFunction *fn, InferRequest *req, const int *sent,
+			Datum *results, bool *result_nulls)
+{
+	AwsHttpRequest *http = &req->http;
+	int			format = http->content_type ?
+		codec_format_from_mime(http->content_type) : -1;
+	char		errbuf[256];
+	CodecResult *volatile decoded;
+
+	decoded = codec_decode(format < 0 ? fn->accept : (CodecFormat) format,
+						   http->response.data, http->response.len,
+						   fn->json_field, errbuf, sizeof(errbuf));
+	if (decoded == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("sagemaker endpoint \"%s\" returned a malformed reply: %s",
+						fn->endpoint, errbuf)));
+	PG_TRY();
+	{
+		StoreResults(fn, req, sent, decoded, results, result_nulls);
+	}
+	PG_FINALLY();
+	{
+		codec_result_free(decoded);
+	}
+	PG_END_TRY();
+}
+
+/*--- Invocation -------------------------------------------------------------*/
+
+/* Adds a finished request to the counters */
+static void
+CountRequest(InferRequest *req, InferCounters *delta)
+{
+	delta->calls += req->http.attempts;
+	delta->retries += Max(req->http.attempts - 1, 0);
+	delta->errors += req->http.status == 200 ? 0 : 1;
+	delta->rows += req->count;
+	delta->bytes_sent += req->http.bytes_sent;
+	delta->bytes_received += req->http.bytes_received;
+}
+
+/* Sends the requests, then records and checks what came back */
+static void
+PerformRequests(InferFunction *fn, List *requests, const int *sent,
+				Datum *results, bool *result_nulls, InferCounters *counters)
+{
+	int			n = list_length(requests);
+	AwsHttpRequest **https = palloc(sizeof(AwsHttpRequest *) * Max(n, 1));
+	InferCounters delta = {0};
+	instr_time	start;
+	instr_time	elapsed;
+	ListCell   *lc;
+
+	foreach(lc, requests)
+	{
+		InferRequest *req = lfirst(lc);
+
+		PrepareHttp(fn, req);
+		https[foreach_current_index(lc)] = &req->http;
+	}
+	INSTR_TIME_SET_CURRENT(start);
+	AwsHttpPerform(https, n, aws_max_in_flight);
+	INSTR_TIME_SET_CURRENT(elapsed);
+	INSTR_TIME_SUBTRACT(elapsed, start);
+	delta.time_ms = INSTR_TIME_GET_MILLISEC(elapsed);
+	foreach(lc, requests)
+		CountRequest(lfirst(lc), &delta);
+	InferStatsRecord(fn->endpoint, &delta);
+	InferCountersAdd(counters, &delta);
+
+	foreach(lc, requests)
+	{
+		InferRequest *req = lfirst(lc);
+
+		if (req->http.status != 200)
+			AwsHttpReportFailure(&req->http,
+								 psprintf("sagemaker endpoint \"%s\"", fn->endpoint));
+		DecodeReply(fn, req, sent, results, result_nulls);
+	}
+}
+
+/* Frees the malloc'd bodies of the requests */
+static void
+FreeBodies(List *requests)
+{
+	ListCell   *lc;
+
+	foreach(lc, requests)
+		codec_buf_free(&((InferRequest *) lfirst(lc))->body);
+}
+
+/*
+ * Calls the endpoint for nrows rows (see infer.h).  Rows of a strict
+ * function with a NULL argument get a NULL result and are not sent.
+ */
+void
+InferInvoke(InferFunction *fn, int nrows, Datum *args, bool *nulls,
+			Datum *results, bool *result_nulls, InferCounters *counters)
+{
+	int		   *sent = palloc(sizeof(int) * Max(nrows, 1));
+	int			nsent = 0;
+	List	   *volatile requests = NIL;
+
+	for (int row = 0; row < nrows; row++)
+	{
+		bool		skip = false;
+
+		for (int i = 0; fn->strict && i < fn->nargs; i++)
+			skip |= nulls[row * fn->nargs + i];
+		result_nulls[row] = true;
+		results[row] = (Datum) 0;
+		if (!skip)
+			sent[nsent++] = row;
+	}
+	if (nsent == 0)
+		return;
+
+	PG_TRY();
+	{
+		requests = EncodeRequests(fn, nsent, sent, args, nulls);
+		PerformRequests(fn, requests, sent, results, result_nulls, counters);
+	}
+	PG_FINALLY();
+	{
+		FreeBodies(requests);
+	}
+	PG_END_TRY();
+}

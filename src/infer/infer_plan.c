@@ -1,0 +1,456 @@
+/*-------------------------------------------------------------------------
+ *
+ * infer_plan.c
+ *	  The planner hook that batches endpoint calls: after the standard
+ *	  planner, each plan node that calls an endpoint function for its rows
+ *	  gets a "SageMaker Batch" custom scan that makes those calls once per
+ *	  batch of rows instead of once per row.
+ *
+ * Two shapes, both leaving every other node's view of its input as it was:
+ *
+ *	 - calls in a node's targetlist or filter (SELECT f(x) FROM t WHERE ...):
+ *	   the node now outputs the call-free pieces of those expressions, and a
+ *	   batch scan above it evaluates the calls and the original expressions
+ *	   (conjuncts of the filter without calls stay in the node, so rows they
+ *	   reject are never sent);
+ *	 - calls in the arguments of aggregates or window functions
+ *	   (SELECT avg(f(x)) ...): a batch scan between the node and its input
+ *	   appends the results as extra input columns.
+ *
+ * Calls whose arguments call endpoints too, calls in join conditions, and
+ * calls under nodes that cannot take a custom scan (the inner side of a
+ * merge join, scrollable cursors) stay as they were: one request per row.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/planner.h"
+#include "parser/parsetree.h"
+
+#include "infer/infer.h"
+
+/* What splitting a node's expressions collected */
+typedef struct SplitState
+{
+	List	   *pieces;			/* call-free expressions the node outputs */
+	List	   *calls;			/* calls, arguments as OUTER_VAR of pieces */
+	List	   *originals;		/* the calls as written, to share repeats */
+} SplitState;
+
+/* State of one planner hook run */
+typedef struct BatchContext
+{
+	int			next_plan_id;	/* plan_node_id for new nodes */
+} BatchContext;
+
+/*
+ * A Var with this varno stands for the result of call number varattno
+ * until the columns before the results are counted.
+ */
+#define CALL_RESULT_VARNO	(-100)
+
+static planner_hook_type prev_planner_hook = NULL;
+
+/* Whether an expression is a call that can be batched */
+static bool
+IsBatchableCall(Node *node)
+{
+	FuncExpr   *call;
+	InferCallKind kind;
+
+	if (!IsA(node, FuncExpr))
+		return false;
+	call = (FuncExpr *) node;
+	kind = InferCallKindOf(call->funcid);
+	if (kind == INFER_CALL_NONE || call->funcretset || call->funcvariadic)
+		return false;
+	/* sagemaker_infer needs a constant endpoint to batch */
+	if (kind == INFER_CALL_ADHOC &&
+		!(IsA(linitial(call->args), Const) &&
+		  !((Const *) linitial(call->args))->constisnull))
+		return false;
+	return true;
+}
+
+/*
+ * Whether an expression holds a batchable call, not counting calls inside
+ * aggregates, window functions or subplans (those are not evaluated per
+ * row of this node).
+ */
+static bool
+ContainsCall(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Aggref) || IsA(node, WindowFunc) || IsA(node, SubPlan) ||
+		IsA(node, AlternativeSubPlan))
+		return false;
+	if (IsBatchableCall(node))
+		return true;
+	return expression_tree_walker(node, ContainsCall, context);
+}
+
+/* Whether a call's arguments hold another call (those are not batched) */
+static bool
+HasNestedCall(FuncExpr *call)
+{
+	return ContainsCall((Node *) call->args, NULL);
+}
+
+/* The position of a piece among the pieces, adding it if new */
+static int
+PiecePosition(SplitState *state, Node *piece)
+{
+	ListCell   *lc;
+
+	foreach(lc, state->pieces)
+		if (equal(lfirst(lc), piece))
+			return foreach_current_index(lc) + 1;
+	state->pieces = lappend(state->pieces, piece);
+	return list_length(state->pieces);
+}
+
+/* A Var of the given varno for an expression's type */
+static Var *
+VarFor(int varno, int attno, Node *expr)
+{
+	return makeVar(varno, attno, exprType(expr), exprTypmod(expr),
+				   exprCollation(expr), 0);
+}
+
+/* The call with its arguments made pieces, and its placeholder Var */
+static Node *
+SplitCall(FuncExpr *call, SplitState *state)
+{
+	FuncExpr   *batched;
+	List	   *args = NIL;
+	ListCell   *lc;
+
+	foreach(lc, state->originals)
+		if (equal(lfirst(lc), call))
+			return (Node *) VarFor(CALL_RESULT_VARNO,
+								   foreach_current_index(lc) + 1, (Node *) call);
+
+	foreach(lc, call->args)
+		args = lappend(args, VarFor(OUTER_VAR, PiecePosition(state, lfirst(lc)),
+									lfirst(lc)));
+	batched = copyObject(call);
+	batched->args = args;
+	state->calls = lappend(state->calls, batched);
+	state->originals = lappend(state->originals, call);
+	return (Node *) VarFor(CALL_RESULT_VARNO,
+						   list_length(state->calls), (Node *) call);
+}
+
+/*
+ * Rewrites an expression for the batch scan: call-free subexpressions
+ * become pieces the node below outputs, calls become result columns.
+ */
+static Node *
+SplitMutator(Node *node, SplitState *state)
+{
+	if (node == NULL)
+		return NULL;
+	if (!ContainsCall(node, NULL))
+		return (Node *) VarFor(INDEX_VAR, PiecePosition(state, node), node);
+	if (IsBatchableCall(node) && !HasNestedCall((FuncExpr *) node))
+		return SplitCall((FuncExpr *) node, state);
+	return expression_tree_mutator(node, SplitMutator, state);
+}
+
+/* Moves result placeholders behind the pieces, now that they are counted */
+static Node *
+PlaceResults(Node *node, int *npieces)
+{
+	if (node == NULL)
+		return NULL;
+	if (IsA(node, Var) && ((Var *) node)->varno == CALL_RESULT_VARNO)
+	{
+		Var		   *var = copyObject((Var *) node);
+
+		var->varno = INDEX_VAR;
+		var->varattno += *npieces;
+		return (Node *) var;
+	}
+	return expression_tree_mutator(node, PlaceResults, npieces);
+}
+
+/* Whether a node's targetlist and filter may be split */
+static bool
+CanSplit(Plan *plan)
+{
+	switch (nodeTag(plan))
+	{
+		case T_SeqScan:
+		case T_SampleScan:
+		case T_IndexScan:
+		case T_IndexOnlyScan:
+		case T_BitmapHeapScan:
+		case T_TidScan:
+		case T_TidRangeScan:
+		case T_SubqueryScan:
+		case T_FunctionScan:
+		case T_ValuesScan:
+		case T_CteScan:
+		case T_WorkTableScan:
+		case T_ForeignScan:
+		case T_NestLoop:
+		case T_MergeJoin:
+		case T_HashJoin:
+		case T_Agg:
+		case T_WindowAgg:
+		case T_Group:
+		case T_Result:
+			return true;
+		default:
+			return false;
+	}
+}
+
+/* Gives a new node a plan_node_id of its own */
+static Plan *
+Numbered(Plan *plan, BatchContext *context)
+{
+	plan->plan_node_id = context->next_plan_id++;
+	return plan;
+}
+
+/*
+ * Batches the calls in a node's targetlist and filter: the node outputs the
+ * pieces, and the returned batch scan above it outputs what it did.
+ */
+static Plan *
+SplitNode(Plan *plan, BatchContext *context)
+{
+	SplitState state = {0};
+	List	   *tlist = NIL;
+	List	   *quals = NIL;
+	List	   *kept_quals = NIL;
+	int			npieces;
+	ListCell   *lc;
+
+	foreach(lc, plan->targetlist)
+	{
+		TargetEntry *tle = flatCopyTargetEntry(lfirst(lc));
+
+		tle->expr = (Expr *) SplitMutator((Node *) tle->expr, &state);
+		tlist = lappend(tlist, tle);
+	}
+	foreach(lc, plan->qual)
+	{
+		if (ContainsCall(lfirst(lc), NULL))
+			quals = lappend(quals, SplitMutator(lfirst(lc), &state));
+		else
+			kept_quals = lappend(kept_quals, lfirst(lc));
+	}
+	if (state.calls == NIL)
+		return plan;
+
+	npieces = list_length(state.pieces);
+	tlist = (List *) PlaceResults((Node *) tlist, &npieces);
+	quals = (List *) PlaceResults((Node *) quals, &npieces);
+	plan->targetlist = NIL;
+	foreach(lc, state.pieces)
+		plan->targetlist = lappend(plan->targetlist,
+								   makeTargetEntry(lfirst(lc),
+												   foreach_current_index(lc) + 1,
+												   NULL, false));
+	plan->qual = kept_quals;
+	return Numbered(InferMakeBatchScan(plan, state.calls, tlist, quals),
+					context);
+}
+
+/* Replaces batchable calls inside aggregate and window function arguments */
+static Node *
+AggArgMutator(Node *node, List **calls)
+{
+	if (node == NULL)
+		return NULL;
+	if (IsA(node, Aggref) || IsA(node, WindowFunc))
+		return expression_tree_mutator(node, AggArgMutator, calls);
+	if (IsBatchableCall(node) && !HasNestedCall((FuncExpr *) node))
+	{
+		ListCell   *lc;
+
+		foreach(lc, *calls)
+			if (equal(lfirst(lc), node))
+				return (Node *) VarFor(CALL_RESULT_VARNO,
+									   foreach_current_index(lc) + 1, node);
+		*calls = lappend(*calls, node);
+		return (Node *) VarFor(CALL_RESULT_VARNO, list_length(*calls),
+							   node);
+	}
+	return expression_tree_mutator(node, AggArgMutator, calls);
+}
+
+/* Turns result placeholders into OUTER_VAR columns after the input's own */
+static Node *
+PlaceAggResults(Node *node, int *ninput)
+{
+	if (node == NULL)
+		return NULL;
+	if (IsA(node, Var) && ((Var *) node)->varno == CALL_RESULT_VARNO)
+	{
+		Var		   *var = copyObject((Var *) node);
+
+		var->varno = OUTER_VAR;
+		var->varattno += *ninput;
+		return (Node *) var;
+	}
+	return expression_tree_mutator(node, PlaceAggResults, ninput);
+}
+
+/* Whether an expression refers to anything but the outer input */
+static bool
+RefersBeyondOuter(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Var) && ((Var *) node)->varno != OUTER_VAR)
+		return true;
+	return expression_tree_walker(node, RefersBeyondOuter, context);
+}
+
+/*
+ * Batches the calls in the arguments of an Agg's or WindowAgg's aggregates:
+ * a batch scan between the node and its input adds their results as input
+ * columns.
+ */
+static void
+BatchAggregateInput(Plan *plan, BatchContext *context)
+{
+	List	   *calls = NIL;
+	List	   *tlist = (List *) AggArgMutator((Node *) plan->targetlist, &calls);
+	List	   *qual = (List *) AggArgMutator((Node *) plan->qual, &calls);
+	Plan	   *input = plan->lefttree;
+	List	   *scan_tlist = NIL;
+	int			ninput;
+
+	if (calls == NIL || input == NULL || RefersBeyondOuter((Node *) calls, NULL))
+		return;
+	ninput = list_length(input->targetlist);
+	for (int i = 1; i <= ninput + list_length(calls); i++)
+	{
+		TargetEntry *tle = i <= ninput ? list_nth(input->targetlist, i - 1) : NULL;
+		Node	   *expr = tle ? (Node *) tle->expr : list_nth(calls, i - ninput - 1);
+
+		scan_tlist = lappend(scan_tlist,
+							 makeTargetEntry((Expr *) VarFor(INDEX_VAR, i, expr),
+											 i, NULL, false));
+	}
+	plan->targetlist = (List *) PlaceAggResults((Node *) tlist, &ninput);
+	plan->qual = (List *) PlaceAggResults((Node *) qual, &ninput);
+	plan->lefttree = Numbered(InferMakeBatchScan(input, calls, scan_tlist, NIL),
+							  context);
+}
+
+static Plan *BatchPlan(Plan *plan, BatchContext *context, bool needs_mark);
+
+/* Batches each plan in a list of subplans */
+static void
+BatchPlanList(List *plans, BatchContext *context)
+{
+	ListCell   *lc;
+
+	foreach(lc, plans)
+		lfirst(lc) = BatchPlan(lfirst(lc), context, false);
+}
+
+/* Batches the children of a node, whatever kind of node it is */
+static void
+BatchChildren(Plan *plan, BatchContext *context)
+{
+	bool		inner_marks = IsA(plan, MergeJoin);
+
+	plan->lefttree = BatchPlan(plan->lefttree, context, false);
+	plan->righttree = BatchPlan(plan->righttree, context, inner_marks);
+	if (IsA(plan, Append))
+		BatchPlanList(((Append *) plan)->appendplans, context);
+	else if (IsA(plan, MergeAppend))
+		BatchPlanList(((MergeAppend *) plan)->mergeplans, context);
+	else if (IsA(plan, SubqueryScan))
+		((SubqueryScan *) plan)->subplan =
+			BatchPlan(((SubqueryScan *) plan)->subplan, context, false);
+	else if (IsA(plan, CustomScan))
+		BatchPlanList(((CustomScan *) plan)->custom_plans, context);
+}
+
+/*
+ * Batches the calls of a plan tree, children first.  A node whose parent
+ * needs mark/restore (the inner side of a merge join) keeps its calls.
+ */
+static Plan *
+BatchPlan(Plan *plan, BatchContext *context, bool needs_mark)
+{
+	if (plan == NULL)
+		return NULL;
+	BatchChildren(plan, context);
+	if (IsA(plan, Agg) || IsA(plan, WindowAgg))
+		BatchAggregateInput(plan, context);
+	if (!needs_mark && CanSplit(plan))
+		return SplitNode(plan, context);
+	return plan;
+}
+
+/* The largest plan_node_id in a plan tree */
+static int
+MaxPlanId(Plan *plan)
+{
+	int			result;
+	List	   *children = NIL;
+	ListCell   *lc;
+
+	if (plan == NULL)
+		return 0;
+	result = Max(plan->plan_node_id, Max(MaxPlanId(plan->lefttree),
+										  MaxPlanId(plan->righttree)));
+	if (IsA(plan, Append))
+		children = ((Append *) plan)->appendplans;
+	else if (IsA(plan, MergeAppend))
+		children = ((MergeAppend *) plan)->mergeplans;
+	else if (IsA(plan, SubqueryScan))
+		children = list_make1(((SubqueryScan *) plan)->subplan);
+	else if (IsA(plan, CustomScan))
+		children = ((CustomScan *) plan)->custom_plans;
+	foreach(lc, children)
+		result = Max(result, MaxPlanId(lfirst(lc)));
+	return result;
+}
+
+/* The planner hook: plans as usual, then batches endpoint calls */
+static PlannedStmt *
+InferPlanner(Query *parse, const char *query_string, int cursorOptions,
+			 ParamListInfo boundParams)
+{
+	PlannedStmt *stmt;
+	BatchContext context;
+	ListCell   *lc;
+
+	if (prev_planner_hook)
+		stmt = prev_planner_hook(parse, query_string, cursorOptions, boundParams);
+	else
+		stmt = standard_planner(parse, query_string, cursorOptions, boundParams);
+
+	if (!infer_batching || (cursorOptions & CURSOR_OPT_SCROLL) ||
+		stmt->commandType == CMD_UTILITY || !OidIsValid(InferLanguageOid()))
+		return stmt;
+
+	context.next_plan_id = MaxPlanId(stmt->planTree) + 1;
+	foreach(lc, stmt->subplans)
+		context.next_plan_id = Max(context.next_plan_id, MaxPlanId(lfirst(lc)) + 1);
+	stmt->planTree = BatchPlan(stmt->planTree, &context, false);
+	BatchPlanList(stmt->subplans, &context);
+	return stmt;
+}
+
+/* Installs the planner hook */
+void
+InferPlanInit(void)
+{
+	prev_planner_hook = planner_hook;
+	planner_hook = InferPlanner;
+}
