@@ -24,7 +24,10 @@ _PG_init(void)
 {
 	RcfInit();
 	AwsInit();
+	InferInit();
 	InferStatsInit();
+	InferScanInit();
+	InferPlanInit();
 	MarkGUCPrefixReserved("pg_infer");
 }
 
