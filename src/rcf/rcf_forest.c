@@ -51,6 +51,8 @@
 #define SAMPLER_HEADER	(8 + PARAMS_BYTES + 32 + 8)
 #define HALF_MAX		65504.0
 #define EXP_LIMIT		200
+#define SCORE_GROUP		16		/* trees descended together when scoring */
+#define PATH_RING		4		/* deepest path nodes prefetched per tree */
 
 /* salts separating the random streams */
 #define SALT_SAMPLER	UINT64_C(0x53414d504c455253)
@@ -88,12 +90,11 @@ struct RcfSampler
 	RcfReservoir *res;			/* num_trees */
 };
 
+/* the part of an internal node that the descent reads: 16 bytes */
 typedef struct RcfNode
 {
 	int32_t		left;
 	int32_t		right;
-	int32_t		parent;
-	int32_t		mass;
 	int32_t		dim;
 	float		cut;			/* x[dim] <= cut goes left */
 } RcfNode;
@@ -111,10 +112,13 @@ typedef struct RcfTree
 	int32_t		mass;
 	int32_t		free_node;
 	int32_t		free_leaf;
-	RcfNode    *nodes;
-	float	   *boxes;			/* per node: lo[dims] then hi[dims] */
-	RcfLeaf    *leaves;
-	float	   *points;			/* per leaf slot: dims values */
+	size_t		leaf_stride;	/* bytes per leaf record */
+	RcfNode    *nodes;			/* internal nodes: children and cut */
+	int32_t    *nparent;		/* their parents (free list when free) */
+	int32_t    *nmass;			/* their masses */
+	float	   *boxes;			/* their boxes: lo[dims] then hi[dims] */
+	char	   *leaf_base;		/* leaf records: RcfLeaf, point[dims] */
+	void	   *block;			/* the one allocation of the tree */
 	RcfHeap		heap;			/* streaming reservoir: weight, leaf slot */
 } RcfTree;
 
@@ -854,40 +858,21 @@ rcf_sampler_deserialize(const uint8_t *buf, size_t len,
 
 /*--- Tree structure ---------------------------------------------------------*/
 
-/* allocates one tree (nodes, boxes, leaves, points, heap) in one block */
-static void
-tree_init(RcfTree *t, const RcfParams *p, const RcfAllocator *a, int32_t index)
+/* an internal node record */
+static inline RcfNode *
+node_at(const RcfTree *t, int32_t node)
 {
-	size_t		n = (size_t) p->sample_size;
-	size_t		wb = align8(n * sizeof(double));
-	size_t		nb = align8(n * sizeof(RcfNode));
-	size_t		bb = align8(n * 2 * p->dims * sizeof(float));
-	size_t		lb = align8(n * sizeof(RcfLeaf));
-	size_t		pb = align8(n * p->dims * sizeof(float));
-	char	   *block = rcf_alloc(a, wb + nb + bb + lb + pb + n * sizeof(int32_t));
-	int32_t		i;
-
-	t->heap.weight = (double *) block;
-	t->nodes = (RcfNode *) (block + wb);
-	t->boxes = (float *) (block + wb + nb);
-	t->leaves = (RcfLeaf *) (block + wb + nb + bb);
-	t->points = (float *) (block + wb + nb + bb + lb);
-	t->heap.slot = (int32_t *) (block + wb + nb + bb + lb + pb);
-	t->heap.count = 0;
-	t->root = RCF_NIL;
-	t->mass = 0;
-	for (i = 0; i < (int32_t) n; i++)
-	{
-		t->nodes[i].parent = (i + 1 < (int32_t) n) ? i + 1 : RCF_NIL;
-		t->leaves[i].parent = (i + 1 < (int32_t) n) ? i + 1 : RCF_NIL;
-		t->leaves[i].mass = 0;
-	}
-	t->free_node = 0;
-	t->free_leaf = 0;
-	rng_seed(&t->rng, p->seed, SALT_TREE, (uint64_t) index);
+	return &t->nodes[node];
 }
 
-/* lower corner of a node's box */
+/* a leaf record */
+static inline RcfLeaf *
+leaf_at(const RcfTree *t, int32_t slot)
+{
+	return (RcfLeaf *) (t->leaf_base + (size_t) slot * t->leaf_stride);
+}
+
+/* lower corner of a node's box; the upper corner follows it */
 static inline float *
 node_lo(const RcfTree *t, int32_t node, int32_t dims)
 {
@@ -898,14 +883,50 @@ node_lo(const RcfTree *t, int32_t node, int32_t dims)
 static inline float *
 leaf_point(const RcfTree *t, int32_t slot, int32_t dims)
 {
-	return t->points + (size_t) slot * dims;
+	(void) dims;
+	return (float *) (leaf_at(t, slot) + 1);
+}
+
+/* allocates one tree (heap, nodes, boxes, leaves) in one block */
+static void
+tree_init(RcfTree *t, const RcfParams *p, const RcfAllocator *a, int32_t index)
+{
+	size_t		n = (size_t) p->sample_size;
+	size_t		hb = align8(n * sizeof(double)) + align8(n * sizeof(int32_t));
+	size_t		nb = n * sizeof(RcfNode);
+	size_t		bb = align8(n * 2 * sizeof(float) * p->dims);
+	char	   *base;
+	int32_t		i;
+
+	t->leaf_stride = align8(sizeof(RcfLeaf) + sizeof(float) * p->dims);
+	t->block = rcf_alloc(a, hb + 64 + nb + 8 * n + bb + n * t->leaf_stride);
+	t->heap.weight = (double *) t->block;
+	t->heap.slot = (int32_t *) ((char *) t->block + align8(n * sizeof(double)));
+	t->heap.count = 0;
+	base = (char *) t->block + hb;
+	t->nodes = (RcfNode *) (base + ((64 - ((uintptr_t) base & 63)) & 63));
+	t->leaf_base = (char *) t->nodes + nb;
+	t->boxes = (float *) (t->leaf_base + n * t->leaf_stride);
+	t->nparent = (int32_t *) ((char *) t->boxes + bb);
+	t->nmass = t->nparent + n;
+	t->root = RCF_NIL;
+	t->mass = 0;
+	t->free_node = 0;
+	t->free_leaf = 0;
+	for (i = 0; i < (int32_t) n; i++)
+	{
+		t->nparent[i] = (i + 1 < (int32_t) n) ? i + 1 : RCF_NIL;
+		leaf_at(t, i)->parent = (i + 1 < (int32_t) n) ? i + 1 : RCF_NIL;
+		leaf_at(t, i)->mass = 0;
+	}
+	rng_seed(&t->rng, p->seed, SALT_TREE, (uint64_t) index);
 }
 
 /* mass of a child reference */
 static inline int32_t
 ref_mass(const RcfTree *t, int32_t ref)
 {
-	return IS_LEAF(ref) ? t->leaves[LEAF_SLOT(ref)].mass : t->nodes[ref].mass;
+	return IS_LEAF(ref) ? leaf_at(t, LEAF_SLOT(ref))->mass : t->nmass[ref];
 }
 
 /* box of a child reference: a node's lo/hi, or a leaf's point twice */
@@ -927,16 +948,16 @@ static inline void
 ref_set_parent(RcfTree *t, int32_t ref, int32_t parent)
 {
 	if (IS_LEAF(ref))
-		t->leaves[LEAF_SLOT(ref)].parent = parent;
+		leaf_at(t, LEAF_SLOT(ref))->parent = parent;
 	else
-		t->nodes[ref].parent = parent;
+		t->nparent[ref] = parent;
 }
 
 /* parent of a child reference */
 static inline int32_t
 ref_parent(const RcfTree *t, int32_t ref)
 {
-	return IS_LEAF(ref) ? t->leaves[LEAF_SLOT(ref)].parent : t->nodes[ref].parent;
+	return IS_LEAF(ref) ? leaf_at(t, LEAF_SLOT(ref))->parent : t->nparent[ref];
 }
 
 /* in parent (or at the root), replaces child reference "old" by "new" */
@@ -945,10 +966,10 @@ replace_child(RcfTree *t, int32_t parent, int32_t old, int32_t new)
 {
 	if (parent == RCF_NIL)
 		t->root = new;
-	else if (t->nodes[parent].left == old)
-		t->nodes[parent].left = new;
+	else if (node_at(t, parent)->left == old)
+		node_at(t, parent)->left = new;
 	else
-		t->nodes[parent].right = new;
+		node_at(t, parent)->right = new;
 	ref_set_parent(t, new, parent);
 }
 
@@ -958,9 +979,9 @@ leaf_new(RcfTree *t, const float *p, int32_t dims, int32_t parent)
 {
 	int32_t		slot = t->free_leaf;
 
-	t->free_leaf = t->leaves[slot].parent;
-	t->leaves[slot].parent = parent;
-	t->leaves[slot].mass = 1;
+	t->free_leaf = leaf_at(t, slot)->parent;
+	leaf_at(t, slot)->parent = parent;
+	leaf_at(t, slot)->mass = 1;
 	memcpy(leaf_point(t, slot, dims), p, sizeof(float) * dims);
 	return slot;
 }
@@ -1050,14 +1071,14 @@ split_above(RcfTree *t, int32_t ref, const float *p, int32_t dims,
 {
 	int32_t		parent = ref_parent(t, ref);
 	int32_t		node = t->free_node;
-	RcfNode    *n = &t->nodes[node];
+	RcfNode    *n = node_at(t, node);
 	float	   *lo = node_lo(t, node, dims);
 	const float *blo,
 			   *bhi;
 	int32_t		slot,
 				d;
 
-	t->free_node = n->parent;
+	t->free_node = t->nparent[node];
 	slot = leaf_new(t, p, dims, node);
 	ref_box(t, ref, dims, &blo, &bhi);
 	for (d = 0; d < dims; d++)
@@ -1067,7 +1088,7 @@ split_above(RcfTree *t, int32_t ref, const float *p, int32_t dims,
 	}
 	n->dim = dim;
 	n->cut = cut;
-	n->mass = ref_mass(t, ref) + 1;
+	t->nmass[node] = ref_mass(t, ref) + 1;
 	n->left = (p[dim] <= cut) ? LEAF_REF(slot) : ref;
 	n->right = (p[dim] <= cut) ? ref : LEAF_REF(slot);
 	replace_child(t, parent, ref, node);
@@ -1100,7 +1121,7 @@ insert_at_leaf(RcfTree *t, int32_t ref, const float *p, int32_t dims)
 
 	if (points_equal(p, q, dims))
 	{
-		t->leaves[slot].mass++;
+		leaf_at(t, slot)->mass++;
 		return slot;
 	}
 	for (tries = 0; tries < 8; tries++)
@@ -1126,7 +1147,7 @@ tree_insert(RcfTree *t, const float *p, int32_t dims)
 	}
 	while (!IS_LEAF(ref))
 	{
-		RcfNode    *n = &t->nodes[ref];
+		RcfNode    *n = node_at(t, ref);
 		float	   *lo = node_lo(t, ref, dims);
 		int32_t		dim;
 		float		cut;
@@ -1137,7 +1158,7 @@ tree_insert(RcfTree *t, const float *p, int32_t dims)
 				return split_above(t, ref, p, dims, dim, cut);
 			box_extend(lo, p, dims);
 		}
-		n->mass++;
+		t->nmass[ref]++;
 		ref = (p[n->dim] <= n->cut) ? n->left : n->right;
 	}
 	return insert_at_leaf(t, ref, p, dims);
@@ -1155,8 +1176,8 @@ box_refresh(RcfTree *t, int32_t node, int32_t dims)
 	bool		changed = false;
 	int32_t		d;
 
-	ref_box(t, t->nodes[node].left, dims, &alo, &ahi);
-	ref_box(t, t->nodes[node].right, dims, &blo, &bhi);
+	ref_box(t, node_at(t, node)->left, dims, &alo, &ahi);
+	ref_box(t, node_at(t, node)->right, dims, &blo, &bhi);
 	for (d = 0; d < dims; d++)
 	{
 		float		l = fminf(alo[d], blo[d]);
@@ -1173,7 +1194,7 @@ box_refresh(RcfTree *t, int32_t node, int32_t dims)
 static void
 tree_delete(RcfTree *t, int32_t slot, int32_t dims)
 {
-	RcfLeaf    *leaf = &t->leaves[slot];
+	RcfLeaf    *leaf = leaf_at(t, slot);
 	int32_t		node = leaf->parent;
 	bool		boxes = false;
 
@@ -1189,21 +1210,144 @@ tree_delete(RcfTree *t, int32_t slot, int32_t dims)
 			t->root = RCF_NIL;
 			return;
 		}
-		replace_child(t, t->nodes[node].parent,
-					  node, t->nodes[node].left == ref ?
-					  t->nodes[node].right : t->nodes[node].left);
+		replace_child(t, t->nparent[node],
+					  node, node_at(t, node)->left == ref ?
+					  node_at(t, node)->right : node_at(t, node)->left);
 		ref = node;
-		node = t->nodes[node].parent;
-		t->nodes[ref].parent = t->free_node;
+		node = t->nparent[node];
+		t->nparent[ref] = t->free_node;
 		t->free_node = ref;
 		boxes = true;
 	}
-	for (; node != RCF_NIL; node = t->nodes[node].parent)
+	for (; node != RCF_NIL; node = t->nparent[node])
 	{
-		t->nodes[node].mass--;
+		t->nmass[node]--;
 		if (boxes)
 			boxes = box_refresh(t, node, dims);
 	}
+}
+
+/* numbers the nodes and leaves under the root in depth-first order */
+static void
+tree_preorder(const RcfTree *t, int32_t *stack, int32_t *node_map,
+			  int32_t *leaf_map)
+{
+	int32_t		top = 0,
+				nodes = 0,
+				leaves = 0;
+
+	if (t->root != RCF_NIL)
+		stack[top++] = t->root;
+	while (top > 0)
+	{
+		int32_t		ref = stack[--top];
+
+		if (IS_LEAF(ref))
+		{
+			leaf_map[LEAF_SLOT(ref)] = leaves++;
+			continue;
+		}
+		node_map[ref] = nodes++;
+		stack[top++] = node_at(t, ref)->right;
+		stack[top++] = node_at(t, ref)->left;
+	}
+}
+
+/* a child reference renumbered through the maps */
+static inline int32_t
+ref_map(int32_t ref, const int32_t *node_map, const int32_t *leaf_map)
+{
+	if (ref == RCF_NIL)
+		return RCF_NIL;
+	return IS_LEAF(ref) ? LEAF_REF(leaf_map[LEAF_SLOT(ref)]) : node_map[ref];
+}
+
+/* copies the used nodes and leaves of "from" into the empty tree "to" */
+static void
+tree_copy_mapped(RcfTree *to, const RcfTree *from, int32_t dims,
+				 const int32_t *node_map, const int32_t *leaf_map)
+{
+	int32_t		i,
+				n = (from->mass > 0) ? from->heap.count : 0;
+
+	for (i = 0; i < n; i++)		/* every used leaf is in the reservoir */
+	{
+		int32_t		old = from->heap.slot[i];
+		RcfLeaf    *dst = leaf_at(to, leaf_map[old]);
+
+		if (dst->mass == 0)
+		{
+			memcpy(dst, leaf_at(from, old), sizeof(RcfLeaf) + sizeof(float) * dims);
+			dst->parent = ref_map(dst->parent, node_map, leaf_map);
+		}
+		heap_push(&to->heap, from->heap.weight[i], leaf_map[old]);
+	}
+	for (i = 0; i < n; i++)
+	{
+		int32_t		old = leaf_at(from, from->heap.slot[i])->parent;
+
+		for (; old != RCF_NIL; old = from->nparent[old])
+		{
+			int32_t		nw = node_map[old];
+
+			to->nodes[nw].left = ref_map(from->nodes[old].left, node_map, leaf_map);
+			to->nodes[nw].right = ref_map(from->nodes[old].right, node_map, leaf_map);
+			to->nodes[nw].dim = from->nodes[old].dim;
+			to->nodes[nw].cut = from->nodes[old].cut;
+			to->nparent[nw] = ref_map(from->nparent[old], node_map, leaf_map);
+			to->nmass[nw] = from->nmass[old];
+			memcpy(node_lo(to, nw, dims), node_lo(from, old, dims),
+				   sizeof(float) * 2 * dims);
+		}
+	}
+}
+
+/* chains the unused nodes and leaves after the first used ones */
+static void
+tree_rechain(RcfTree *t, int32_t n, int32_t nodes, int32_t leaves)
+{
+	int32_t		i;
+
+	t->free_node = (nodes < n) ? nodes : RCF_NIL;
+	for (i = nodes; i < n; i++)
+		t->nparent[i] = (i + 1 < n) ? i + 1 : RCF_NIL;
+	t->free_leaf = (leaves < n) ? leaves : RCF_NIL;
+	for (i = leaves; i < n; i++)
+	{
+		leaf_at(t, i)->parent = (i + 1 < n) ? i + 1 : RCF_NIL;
+		leaf_at(t, i)->mass = 0;
+	}
+}
+
+/*
+ * Rebuilds a tree with its nodes and leaves in depth-first order, so that
+ * a descent and the walk back up touch fewer cache lines.  The shape, cuts,
+ * boxes, masses and reservoir stay the same.
+ */
+static void
+tree_relayout(RcfTree *t, const RcfParams *p, const RcfAllocator *a,
+			  int32_t index)
+{
+	int32_t		n = p->sample_size;
+	int32_t    *maps = rcf_alloc(a, sizeof(int32_t) * 3 * (size_t) n);
+	RcfTree		nt;
+	int32_t		i,
+				leaves = 0;
+
+	for (i = 0; i < 2 * n; i++)
+		maps[i] = RCF_NIL;
+	tree_preorder(t, maps + 2 * n, maps, maps + n);
+	tree_init(&nt, p, a, index);
+	for (i = 0; i < n; i++)
+		leaves += (maps[n + i] != RCF_NIL);
+	tree_copy_mapped(&nt, t, p->dims, maps, maps + n);
+	tree_rechain(&nt, n, leaves > 0 ? leaves - 1 : 0, leaves);
+	nt.rng = t->rng;
+	nt.root = ref_map(t->root, maps, maps + n);
+	nt.mass = t->mass;
+	rcf_free(a, t->block);
+	rcf_free(a, maps);
+	*t = nt;
 }
 
 /*--- Model bytes ------------------------------------------------------------*/
@@ -1448,7 +1592,7 @@ rcf_forest_free(RcfForest *forest)
 		return;
 	a = forest->allocator;
 	for (t = 0; t < forest->params.num_trees; t++)
-		rcf_free(&a, forest->trees[t].heap.weight);
+		rcf_free(&a, forest->trees[t].block);
 	rcf_free(&a, forest->trees);
 	rcf_free(&a, forest->exps);
 	rcf_free(&a, forest);
@@ -1550,6 +1694,7 @@ rcf_forest_decode(const uint8_t *buf, size_t len,
 					   sample_weight(rng_open(&f->rng), info.params.time_decay,
 									 info.points_seen),
 					   pts + (size_t) i * info.params.dims);
+		tree_relayout(&f->trees[t], &info.params, allocator, t);
 	}
 	rcf_free(allocator, pts);
 	return f;
@@ -1557,35 +1702,30 @@ rcf_forest_decode(const uint8_t *buf, size_t len,
 
 /*--- Score and attribution --------------------------------------------------*/
 
-/* distance from q to a box summed over dimensions; *span: merged side sum */
+/*
+ * Distance from q to a box summed over dimensions; *span gets the side sum
+ * of the box merged with q, which is the box's side sum plus that distance.
+ * Branch-free (max(a, 0) is (a + |a|) / 2, exactly): the comparisons are
+ * unpredictable and this is the hot loop of scoring.
+ */
 static inline double
 box_gap(const float *lo, const float *hi, const float *q, int32_t dims,
 		double *span)
 {
 	double		gap = 0.0;
-	double		sum = 0.0;
+	double		sides = 0.0;
 	int32_t		d;
 
 	for (d = 0; d < dims; d++)
 	{
-		double		l = lo[d],
-					h = hi[d],
-					x = q[d];
+		double		below = (double) lo[d] - q[d];
+		double		above = (double) q[d] - hi[d];
 
-		if (x < l)
-		{
-			gap += l - x;
-			sum += h - x;
-		}
-		else if (x > h)
-		{
-			gap += x - h;
-			sum += x - l;
-		}
-		else
-			sum += h - l;
+		gap += (below + fabs(below)) + (above + fabs(above));
+		sides += (double) hi[d] - lo[d];
 	}
-	*span = sum;
+	gap *= 0.5;
+	*span = sides + gap;
 	return gap;
 }
 
@@ -1611,7 +1751,7 @@ tree_descend(const RcfTree *t, const float *q, int32_t *depth)
 
 	while (!IS_LEAF(ref))
 	{
-		const RcfNode *n = &t->nodes[ref];
+		const RcfNode *n = node_at(t, ref);
 
 		ref = (q[n->dim] <= n->cut) ? n->left : n->right;
 		k++;
@@ -1629,21 +1769,20 @@ score_seen(const RcfTree *t, int32_t depth, int32_t leaf_mass)
 	return damp / (depth + log2(leaf_mass + 1.0));
 }
 
-/* score of one non-empty tree, normalised by log2(tree mass + 1) */
+/* score of one non-empty tree whose leaf for q is known */
 static double
-tree_score(const RcfTree *t, const float *q, int32_t dims)
+tree_score(const RcfTree *t, const float *q, int32_t dims, int32_t slot,
+		   int32_t depth)
 {
-	int32_t		depth;
-	int32_t		slot = tree_descend(t, q, &depth);
-	int32_t		node = t->leaves[slot].parent;
+	int32_t		node = leaf_at(t, slot)->parent;
 	double		score;
 
 	if (points_equal(q, leaf_point(t, slot, dims), dims))
-		score = score_seen(t, depth, t->leaves[slot].mass);
+		score = score_seen(t, depth, leaf_at(t, slot)->mass);
 	else
 	{
 		score = 1.0 / (depth + 1);
-		for (; node != RCF_NIL; node = t->nodes[node].parent)
+		for (; node != RCF_NIL; node = t->nparent[node])
 		{
 			const float *lo = node_lo(t, node, dims);
 			double		prob = separation(lo, lo + dims, q, dims);
@@ -1657,19 +1796,84 @@ tree_score(const RcfTree *t, const float *q, int32_t dims)
 	return score * log2(t->mass + 1.0);
 }
 
+/* prefetches the box of an internal node (both ends) */
+static inline void
+prefetch_box(const RcfTree *t, int32_t node, int32_t dims)
+{
+	const float *lo = node_lo(t, node, dims);
+
+	__builtin_prefetch(lo);
+	__builtin_prefetch(lo + 2 * dims - 1);
+}
+
+/*
+ * Descends n trees at once, level by level, so that their memory loads
+ * overlap (the descent is bound by load latency); empty trees get slot -1.
+ * Then prefetches what the walk back up reads: the leaf and the boxes of
+ * the last PATH_RING nodes of each path.
+ */
+static void
+group_descend(const RcfTree *trees, int32_t n, const float *q, int32_t dims,
+			  int32_t *slot, int32_t *depth)
+{
+	int32_t		ref[SCORE_GROUP];
+	int32_t		ring[SCORE_GROUP][PATH_RING];
+	bool		more = true;
+	int32_t		j,
+				k;
+
+	for (j = 0; j < n; j++)
+	{
+		ref[j] = trees[j].root;
+		depth[j] = 0;
+	}
+	while (more)
+	{
+		more = false;
+		for (j = 0; j < n; j++)
+			if (!IS_LEAF(ref[j]))
+			{
+				const RcfNode *nd = node_at(&trees[j], ref[j]);
+
+				ring[j][depth[j]++ % PATH_RING] = ref[j];
+				ref[j] = (&nd->left)[q[nd->dim] > nd->cut];
+				more = true;
+			}
+	}
+	for (j = 0; j < n; j++)
+	{
+		slot[j] = (ref[j] == RCF_NIL) ? -1 : LEAF_SLOT(ref[j]);
+		if (slot[j] < 0)
+			continue;
+		__builtin_prefetch(leaf_at(&trees[j], slot[j]));
+		for (k = 0; k < depth[j] && k < PATH_RING; k++)
+			prefetch_box(&trees[j], ring[j][k], dims);
+	}
+}
+
 /* Anomaly score of a point: mean over the trees; 0 for an empty forest */
 double
 rcf_forest_score(const RcfForest *forest, const double *point)
 {
 	const RcfParams *p = &forest->params;
 	float		q[RCF_MAX_DIMS];
+	int32_t		slot[SCORE_GROUP];
+	int32_t		depth[SCORE_GROUP];
 	double		sum = 0.0;
-	int32_t		t;
+	int32_t		t,
+				j,
+				n;
 
 	forest_query(forest, point, q);
-	for (t = 0; t < p->num_trees; t++)
-		if (forest->trees[t].root != RCF_NIL)
-			sum += tree_score(&forest->trees[t], q, p->dims);
+	for (t = 0; t < p->num_trees; t += SCORE_GROUP)
+	{
+		n = (p->num_trees - t < SCORE_GROUP) ? p->num_trees - t : SCORE_GROUP;
+		group_descend(forest->trees + t, n, q, p->dims, slot, depth);
+		for (j = 0; j < n; j++)
+			if (slot[j] >= 0)
+				sum += tree_score(&forest->trees[t + j], q, p->dims,
+								  slot[j], depth[j]);
+	}
 	return sum / p->num_trees;
 }
 
@@ -1720,7 +1924,7 @@ tree_attribution(const RcfTree *t, const float *q, int32_t dims,
 	int32_t		depth;
 	int32_t		slot = tree_descend(t, q, &depth);
 	const float *pt = leaf_point(t, slot, dims);
-	int32_t		node = t->leaves[slot].parent;
+	int32_t		node = leaf_at(t, slot)->parent;
 	double		norm = log2(t->mass + 1.0);
 	double		span;
 	int32_t		d;
@@ -1729,7 +1933,7 @@ tree_attribution(const RcfTree *t, const float *q, int32_t dims,
 	memset(lv, 0, sizeof(double) * dims);
 	if (points_equal(q, pt, dims))
 	{
-		double		part = score_seen(t, depth, t->leaves[slot].mass) / (2.0 * dims);
+		double		part = score_seen(t, depth, leaf_at(t, slot)->mass) / (2.0 * dims);
 
 		for (d = 0; d < dims; d++)
 			hv[d] = lv[d] = part;
@@ -1738,7 +1942,7 @@ tree_attribution(const RcfTree *t, const float *q, int32_t dims,
 	else
 		spread_gap(pt, pt, q, dims, 1.0 / (depth + 1),
 				   box_gap(pt, pt, q, dims, &span), hv, lv);
-	for (; node != RCF_NIL; node = t->nodes[node].parent)
+	for (; node != RCF_NIL; node = t->nparent[node])
 	{
 		const float *lo = node_lo(t, node, dims);
 		double		gap = box_gap(lo, lo + dims, q, dims, &span);
