@@ -55,7 +55,7 @@ trap 'bash test/services.sh stop' EXIT
 # shellcheck disable=SC1091
 . "$PG_INFER_SERVICES/env.sh"
 
-pg_virtualenv -v 15 -o shared_preload_libraries=pg_infer \
+pg_virtualenv -t -v 15 -o shared_preload_libraries=pg_infer \
 	make -s installcheck >"$logs/regress.out" 2>&1
 grep -E '^(test| +[a-z_]+ +\.\.\.)' "$logs/regress.out" || cat "$logs/regress.out"
 [ -f test/results/regression.diffs ] && head -200 test/results/regression.diffs

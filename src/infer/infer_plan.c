@@ -136,8 +136,16 @@ SplitCall(FuncExpr *call, SplitState *state)
 								   foreach_current_index(lc) + 1, (Node *) call);
 
 	foreach(lc, call->args)
-		args = lappend(args, VarFor(OUTER_VAR, PiecePosition(state, lfirst(lc)),
-									lfirst(lc)));
+	{
+		Node	   *arg = lfirst(lc);
+
+		/* constants (sagemaker_infer's endpoint among them) stay constants */
+		if (IsA(arg, Const))
+			args = lappend(args, copyObject(arg));
+		else
+			args = lappend(args, VarFor(OUTER_VAR, PiecePosition(state, arg),
+										arg));
+	}
 	batched = copyObject(call);
 	batched->args = args;
 	state->calls = lappend(state->calls, batched);
@@ -155,6 +163,8 @@ SplitMutator(Node *node, SplitState *state)
 {
 	if (node == NULL)
 		return NULL;
+	if (IsA(node, Const))
+		return copyObject(node);
 	if (!ContainsCall(node, NULL))
 		return (Node *) VarFor(INDEX_VAR, PiecePosition(state, node), node);
 	if (IsBatchableCall(node) && !HasNestedCall((FuncExpr *) node))

@@ -216,17 +216,20 @@ EvaluateArgs(InferScanState *state, TupleTableSlot *slot, int row)
 	ResetExprContext(econtext);
 }
 
-/* Reads the next batch from the child and calls every endpoint for it */
+/*
+ * Reads the next batch from the child and calls every endpoint for it.
+ * The child runs in the caller's context (it may allocate state that must
+ * outlive the batch); its rows, arguments and results go to batch_context.
+ */
 static void
 FillBatch(InferScanState *state)
 {
 	PlanState  *child = outerPlanState(state);
-	MemoryContext old;
+	MemoryContext caller = CurrentMemoryContext;
 
 	MemoryContextReset(state->batch_context);
 	state->nrows = 0;
 	state->next = 0;
-	old = MemoryContextSwitchTo(state->batch_context);
 	while (state->nrows < state->batch_rows)
 	{
 		TupleTableSlot *slot = ExecProcNode(child);
@@ -236,10 +239,13 @@ FillBatch(InferScanState *state)
 			state->child_done = true;
 			break;
 		}
+		MemoryContextSwitchTo(state->batch_context);
 		state->rows[state->nrows] = ExecCopySlotMinimalTuple(slot);
 		EvaluateArgs(state, slot, state->nrows);
+		MemoryContextSwitchTo(caller);
 		state->nrows++;
 	}
+	MemoryContextSwitchTo(state->batch_context);
 	for (int c = 0; c < state->ncalls && state->nrows > 0; c++)
 	{
 		InferCall  *call = &state->calls[c];
@@ -247,7 +253,7 @@ FillBatch(InferScanState *state)
 		InferInvoke(call->fn, state->nrows, call->args, call->nulls,
 					call->results, call->result_nulls, &state->counters);
 	}
-	MemoryContextSwitchTo(old);
+	MemoryContextSwitchTo(caller);
 }
 
 /* Returns the next row of the batch as the scan tuple, or an empty slot */
