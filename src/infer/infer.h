@@ -56,6 +56,7 @@ typedef struct InferFunction
 	bool		sign;			/* SigV4-sign requests */
 	bool		strict;			/* rows with a NULL argument are not sent */
 	int			batch_size;
+	int			max_in_flight;	/* requests on the wire at once */
 	int			max_payload;
 	CodecFormat content_type;
 	CodecFormat accept;
@@ -105,5 +106,7 @@ extern void InferPlanInit(void);
 extern void InferScanInit(void);
 extern Plan *InferMakeBatchScan(Plan *child, List *calls, List *tlist,
 								List *quals);
+extern bool InferIsBatchScan(Plan *plan);
+extern void InferBoundBatchScan(Plan *plan, int64 rows);
 
 #endif							/* PG_INFER_INFER_H */

@@ -501,7 +501,7 @@ PerformRequests(InferFunction *fn, List *requests, const int *sent,
 		https[foreach_current_index(lc)] = &req->http;
 	}
 	INSTR_TIME_SET_CURRENT(start);
-	AwsHttpPerform(https, n, aws_max_in_flight);
+	AwsHttpPerform(https, n, fn->max_in_flight);
 	INSTR_TIME_SET_CURRENT(elapsed);
 	INSTR_TIME_SUBTRACT(elapsed, start);
 	delta.time_ms = INSTR_TIME_GET_MILLISEC(elapsed);

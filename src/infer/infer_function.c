@@ -139,6 +139,7 @@ ReadSettings(InferFunction *fn)
 {
 	fn->url = EndpointUrl(fn->endpoint, &fn->sign);
 	fn->batch_size = infer_batch_size;
+	fn->max_in_flight = aws_max_in_flight;
 	fn->max_payload = infer_max_payload;
 	fn->content_type = (CodecFormat) infer_content_type;
 	fn->accept = infer_accept < 0 ? fn->content_type : (CodecFormat) infer_accept;

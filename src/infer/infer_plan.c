@@ -358,6 +358,29 @@ BatchAggregateInput(Plan *plan, BatchContext *context)
 							  context);
 }
 
+/*
+ * Bounds a batch scan right below a LIMIT of constant count (and offset),
+ * so that it reads no more rows than the LIMIT needs.
+ */
+static void
+BoundBatchScan(Limit *limit)
+{
+	Const	   *count = (Const *) limit->limitCount;
+	Const	   *offset = (Const *) limit->limitOffset;
+	int64		rows;
+
+	if (!InferIsBatchScan(limit->plan.lefttree) || count == NULL ||
+		!IsA(count, Const) || count->constisnull ||
+		(offset != NULL && (!IsA(offset, Const) || offset->constisnull)) ||
+		limit->limitOption != LIMIT_OPTION_COUNT)
+		return;
+	rows = DatumGetInt64(count->constvalue);
+	if (offset != NULL)
+		rows += DatumGetInt64(offset->constvalue);
+	if (rows > 0)
+		InferBoundBatchScan(limit->plan.lefttree, rows);
+}
+
 static Plan *BatchPlan(Plan *plan, BatchContext *context, bool needs_mark);
 
 /* Batches each plan in a list of subplans */
@@ -399,6 +422,8 @@ BatchPlan(Plan *plan, BatchContext *context, bool needs_mark)
 	if (plan == NULL)
 		return NULL;
 	BatchChildren(plan, context);
+	if (IsA(plan, Limit))
+		BoundBatchScan((Limit *) plan);
 	if (IsA(plan, Agg) || IsA(plan, WindowAgg))
 		BatchAggregateInput(plan, context);
 	if (!needs_mark && CanSplit(plan))

@@ -44,6 +44,7 @@ typedef struct InferScanState
 	int			ncalls;
 	InferCall  *calls;
 	int			batch_rows;		/* rows read from the child per batch */
+	int			bound;			/* most rows wanted, 0 if unknown */
 	MemoryContext batch_context;	/* the batch's rows and results */
 	TupleTableSlot *row_slot;	/* re-reads a stored child row */
 	MinimalTuple *rows;
@@ -118,9 +119,31 @@ InferMakeBatchScan(Plan *child, List *calls, List *tlist, List *quals)
 	cscan->scan.plan.allParam = bms_copy(child->allParam);
 	cscan->scan.scanrelid = 0;
 	cscan->custom_scan_tlist = scan_tlist;
-	cscan->custom_private = list_make1_int(list_length(child->targetlist));
+	/* the child's width, and the most rows wanted (0: all) */
+	cscan->custom_private = list_make2_int(list_length(child->targetlist), 0);
 	cscan->methods = &infer_scan_methods;
 	return (Plan *) cscan;
+}
+
+/* Whether a plan node is a batch scan */
+bool
+InferIsBatchScan(Plan *plan)
+{
+	return plan != NULL && IsA(plan, CustomScan) &&
+		((CustomScan *) plan)->methods == &infer_scan_methods;
+}
+
+/*
+ * Tells a batch scan that no more than "rows" rows will be read from it
+ * (a LIMIT above): it then reads one batch at a time, of at most that many
+ * rows, instead of several batches to keep requests in flight.
+ */
+void
+InferBoundBatchScan(Plan *plan, int64 rows)
+{
+	CustomScan *cscan = (CustomScan *) plan;
+
+	lsecond_int(cscan->custom_private) = (int) Min(rows, PG_INT32_MAX);
 }
 
 /* Allocates the execution state of the custom scan */
@@ -166,16 +189,24 @@ BeginInferScan(CustomScanState *node, EState *estate, int eflags)
 	state->ncalls = list_length(calls);
 	state->calls = palloc0(sizeof(InferCall) * state->ncalls);
 
-	/* the batch is as large as the largest batch size of the calls */
+	/*
+	 * A batch holds as many rows as the calls can keep in flight at once,
+	 * or, under a LIMIT, one request's worth (or the LIMIT, if smaller).
+	 */
+	state->bound = lsecond_int(cscan->custom_private);
 	state->batch_rows = 1;
 	foreach(lc, calls)
 	{
 		InferCall  *call = &state->calls[foreach_current_index(lc)];
+		InferFunction *fn;
 
-		call->fn = InferFunctionForCall((FuncExpr *) ((TargetEntry *) lfirst(lc))->expr,
-										CurrentMemoryContext);
-		state->batch_rows = Max(state->batch_rows, call->fn->batch_size);
+		fn = call->fn = InferFunctionForCall((FuncExpr *) ((TargetEntry *) lfirst(lc))->expr,
+											 CurrentMemoryContext);
+		state->batch_rows = Max(state->batch_rows, state->bound > 0 ?
+								fn->batch_size : fn->batch_size * fn->max_in_flight);
 	}
+	if (state->bound > 0)
+		state->batch_rows = Min(state->batch_rows, state->bound);
 	foreach(lc, calls)
 		BeginCall(state, &state->calls[foreach_current_index(lc)],
 				  (FuncExpr *) ((TargetEntry *) lfirst(lc))->expr);
@@ -334,7 +365,7 @@ ExplainInferScan(CustomScanState *node, List *ancestors, ExplainState *es)
 		appendStringInfo(&endpoints, "%s%s", i > 0 ? ", " : "",
 						 state->calls[i].fn->endpoint);
 	ExplainPropertyText("Endpoints", endpoints.data, es);
-	ExplainPropertyInteger("Batch Size", NULL, state->batch_rows, es);
+	ExplainPropertyInteger("Rows per Batch", NULL, state->batch_rows, es);
 	if (!es->analyze)
 		return;
 	ExplainPropertyInteger("Requests", NULL, c->calls, es);
