@@ -8,7 +8,11 @@
  * server's environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
  * AWS_SESSION_TOKEN); the shared credentials and config files of the
  * server's OS user with the profile from pg_infer.aws_profile, AWS_PROFILE
- * or "default"; ECS container credentials; EC2 instance metadata (IMDSv2).
+ * or "default"; ECS container credentials (AWS_CONTAINER_CREDENTIALS_
+ * RELATIVE_URI or _FULL_URI, with AWS_CONTAINER_AUTHORIZATION_TOKEN or
+ * _TOKEN_FILE); EC2 instance metadata (IMDSv2; AWS_EC2_METADATA_DISABLED
+ * and AWS_EC2_METADATA_SERVICE_ENDPOINT honoured).  Profiles that assume a
+ * role, run a credential process or use SSO are not supported.
  *
  * One set is cached per backend in its own memory context under
  * TopMemoryContext.  The cheap sources (settings, environment, a stat()
@@ -552,7 +556,7 @@ CredentialsFromInstance(StringInfo tried)
 		return &cred;
 	if (imds_failed_at != 0 && time(NULL) < imds_failed_at + IMDS_RETRY_SECS)
 	{
-		appendStringInfoString(tried, " (no reply lately; not asked again for a minute)");
+		appendStringInfoString(tried, " (failed less than a minute ago; not asked again yet)");
 		return CacheUsable(CRED_INSTANCE) ? &cred : NULL;
 	}
 	if (base == NULL)
@@ -569,7 +573,11 @@ CredentialsFromInstance(StringInfo tried)
 		appendStringInfo(tried, " (no reply: %s)", error);
 	}
 	else if (status != 200 || token.len == 0)
+	{
+		/* IMDSv2 refused (IMDSv1-only or a proxy in the way): leave it too */
+		imds_failed_at = time(NULL);
 		appendStringInfo(tried, " (HTTP %ld for the session token)", status);
+	}
 	else if ((roles = InstanceGet(base, IMDS_CREDENTIALS_PATH, token.data, tried)) != NULL)
 	{
 		char	   *nl = strpbrk(roles, "\r\n");

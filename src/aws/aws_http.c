@@ -877,6 +877,8 @@ AwsHttpFetch(const char *method, const char *url, List *headers,
 	PG_TRY();
 	{
 		PrepareAttempt(t, timeout_ms, timeout_ms);
+		/* link-local metadata services are never reached through a proxy */
+		curl_easy_setopt(t->easy, CURLOPT_PROXY, "");
 		rc = curl_easy_perform(t->easy);
 		RecordOutcome(t, rc);
 	}
