@@ -195,12 +195,13 @@ RowFields(InferFunction *fn, Datum *args, bool *nulls, int *nfields)
 	return fields;
 }
 
-/* Sets the URL, headers and signing of a request */
+/* Closes a request body and sets the URL, headers and signing */
 static void
 PrepareHttp(InferFunction *fn, InferRequest *req)
 {
 	AwsHttpRequest *http = &req->http;
 
+	codec_end(fn->content_type, &req->body);
 	http->url = fn->url;
 	http->method = "POST";
 	http->service = fn->sign ? "sagemaker" : NULL;
