@@ -10,12 +10,18 @@
  * box, and the anomaly score as expected inverse depth with damping for
  * duplicates, normalised by log2(tree mass + 1).
  *
- * Layout.  A tree keeps its internal nodes in one array (children, parent,
- * mass, cut), their bounding boxes in one float array (lo then hi, dims each,
- * per node) and its leaves in another array with one point slot each.  A
- * child reference is an internal node index (>= 0) or a leaf reference
- * -(slot + 1); RCF_NIL marks no node.  Free nodes and leaves are chained
- * through their parent field.  Every tree lives in one allocation.
+ * Layout.  A tree lives in one allocation: its internal nodes as 16-byte
+ * records (children, cut dimension, cut value) read by the descent, their
+ * parents, masses and float bounding boxes (lo then hi, dims each) in
+ * parallel arrays read by the walk back up, and leaf records holding the
+ * parent, the mass (duplicates share a leaf) and the point.  A child
+ * reference is an internal node index (>= 0) or a leaf reference -(slot + 1);
+ * RCF_NIL marks no node.  Free nodes and leaves are chained through their
+ * parent field.  Decoded trees are renumbered depth-first for locality.
+ *
+ * Scoring is bound by memory latency (a forest of 100 x 256 points is about
+ * 2 MB), so trees are descended SCORE_GROUP at a time, level by level, and
+ * what the walk back up will read is prefetched.
  *
  * Model bytes.  "RCFM", uint16 version, uint16 flags (0), the parameters,
  * points seen, one int16 scale exponent e[d] per dimension, then per tree a
@@ -23,6 +29,20 @@
  * All integers are little-endian.  Trees are always built from the decoded
  * (half-rounded) points, in stored order, with a per-tree random stream, so
  * that decoding the same bytes twice gives identical trees.
+ *
+ * Choices the contract leaves open:
+ *	- each tree's score is normalised by log2(its mass + 1), as RCF-by-aws
+ *	  does; with a full reservoir that is log2(sample_size + 1);
+ *	- a decoded forest rounds every query (and every streamed point) through
+ *	  the model encoding once per call, so that descent, boxes and the "seen"
+ *	  test all work at the model's resolution;
+ *	- attribution splits a seen leaf's term evenly over the 2 * dims parts and
+ *	  an unseen leaf's term by the distance to the leaf point per dimension
+ *	  and direction;
+ *	- a decoded forest can be updated: its stored points get fresh reservoir
+ *	  weights as if they had just arrived;
+ *	- rcf_model_from_json's message names a byte offset, so it is allocated
+ *	  with the allocator rather than static (*len also gets the offset).
  *
  * No PostgreSQL header is included here; see rcf_forest.h.
  *
@@ -110,6 +130,7 @@ typedef struct RcfTree
 	RcfRng		rng;			/* cuts */
 	int32_t		root;
 	int32_t		mass;
+	double		norm;			/* log2(mass + 1), the score normaliser */
 	int32_t		free_node;
 	int32_t		free_leaf;
 	size_t		leaf_stride;	/* bytes per leaf record */
@@ -130,6 +151,7 @@ struct RcfForest
 	int64_t		seen;
 	bool		snap;			/* round queries through the model encoding */
 	int16_t    *exps;			/* dims scale exponents when snap */
+	double	   *inv_depth;		/* 1 / (depth + 1) for depth < sample_size */
 	RcfTree    *trees;
 };
 
@@ -911,6 +933,7 @@ tree_init(RcfTree *t, const RcfParams *p, const RcfAllocator *a, int32_t index)
 	t->nmass = t->nparent + n;
 	t->root = RCF_NIL;
 	t->mass = 0;
+	t->norm = 0.0;
 	t->free_node = 0;
 	t->free_leaf = 0;
 	for (i = 0; i < (int32_t) n; i++)
@@ -1138,6 +1161,7 @@ tree_insert(RcfTree *t, const float *p, int32_t dims)
 	int32_t		ref = t->root;
 
 	t->mass++;
+	t->norm = log2(t->mass + 1.0);
 	if (ref == RCF_NIL)
 	{
 		int32_t		slot = leaf_new(t, p, dims, RCF_NIL);
@@ -1199,6 +1223,7 @@ tree_delete(RcfTree *t, int32_t slot, int32_t dims)
 	bool		boxes = false;
 
 	t->mass--;
+	t->norm = log2(t->mass + 1.0);
 	if (--leaf->mass == 0)
 	{
 		int32_t		ref = LEAF_REF(slot);
@@ -1345,6 +1370,7 @@ tree_relayout(RcfTree *t, const RcfParams *p, const RcfAllocator *a,
 	nt.rng = t->rng;
 	nt.root = ref_map(t->root, maps, maps + n);
 	nt.mass = t->mass;
+	nt.norm = t->norm;
 	rcf_free(a, t->block);
 	rcf_free(a, maps);
 	*t = nt;
@@ -1568,6 +1594,9 @@ forest_alloc(const RcfParams *params, const RcfAllocator *allocator)
 	f->exps = rcf_alloc(allocator, sizeof(int16_t) * params->dims);
 	memset(f->exps, 0, sizeof(int16_t) * params->dims);
 	rng_seed(&f->rng, params->seed, SALT_SAMPLER, 0);
+	f->inv_depth = rcf_alloc(allocator, sizeof(double) * params->sample_size);
+	for (t = 0; t < params->sample_size; t++)
+		f->inv_depth[t] = 1.0 / (t + 1);
 	f->trees = rcf_alloc(allocator, sizeof(RcfTree) * params->num_trees);
 	for (t = 0; t < params->num_trees; t++)
 		tree_init(&f->trees[t], params, allocator, t);
@@ -1595,6 +1624,7 @@ rcf_forest_free(RcfForest *forest)
 		rcf_free(&a, forest->trees[t].block);
 	rcf_free(&a, forest->trees);
 	rcf_free(&a, forest->exps);
+	rcf_free(&a, forest->inv_depth);
 	rcf_free(&a, forest);
 }
 
@@ -1769,33 +1799,6 @@ score_seen(const RcfTree *t, int32_t depth, int32_t leaf_mass)
 	return damp / (depth + log2(leaf_mass + 1.0));
 }
 
-/* score of one non-empty tree whose leaf for q is known */
-static double
-tree_score(const RcfTree *t, const float *q, int32_t dims, int32_t slot,
-		   int32_t depth)
-{
-	int32_t		node = leaf_at(t, slot)->parent;
-	double		score;
-
-	if (points_equal(q, leaf_point(t, slot, dims), dims))
-		score = score_seen(t, depth, leaf_at(t, slot)->mass);
-	else
-	{
-		score = 1.0 / (depth + 1);
-		for (; node != RCF_NIL; node = t->nparent[node])
-		{
-			const float *lo = node_lo(t, node, dims);
-			double		prob = separation(lo, lo + dims, q, dims);
-
-			depth--;
-			if (prob == 0.0)
-				break;
-			score = prob / (depth + 1) + (1.0 - prob) * score;
-		}
-	}
-	return score * log2(t->mass + 1.0);
-}
-
 /* prefetches the box of an internal node (both ends) */
 static inline void
 prefetch_box(const RcfTree *t, int32_t node, int32_t dims)
@@ -1851,6 +1854,48 @@ group_descend(const RcfTree *trees, int32_t n, const float *q, int32_t dims,
 	}
 }
 
+/* the leaf term of a tree's score; *node gets where the walk up starts */
+static inline double
+leaf_score(const RcfTree *t, const float *q, int32_t dims, int32_t slot,
+		   int32_t depth, const double *inv, int32_t *node)
+{
+	const RcfLeaf *leaf = leaf_at(t, slot);
+
+	if (points_equal(q, leaf_point(t, slot, dims), dims))
+	{
+		*node = RCF_NIL;		/* q is inside every box above */
+		return score_seen(t, depth, leaf->mass);
+	}
+	*node = leaf->parent;
+	return inv[depth];
+}
+
+/*
+ * Score of one non-empty tree, normalised, from the leaf q reached: walking
+ * back up, each internal node mixes in the chance that a cut separates q
+ * there; the walk stops where q lies inside the box (so do all above).
+ */
+static inline double
+tree_walk_up(const RcfTree *t, const float *q, int32_t dims, int32_t slot,
+			 int32_t depth, const double *inv)
+{
+	int32_t		node;
+	double		score = leaf_score(t, q, dims, slot, depth, inv, &node);
+
+	while (node != RCF_NIL)
+	{
+		const float *lo = node_lo(t, node, dims);
+		double		prob = separation(lo, lo + dims, q, dims);
+
+		depth--;
+		if (prob == 0.0)
+			break;
+		score = prob * inv[depth] + (1.0 - prob) * score;
+		node = t->nparent[node];
+	}
+	return score * t->norm;
+}
+
 /* Anomaly score of a point: mean over the trees; 0 for an empty forest */
 double
 rcf_forest_score(const RcfForest *forest, const double *point)
@@ -1871,8 +1916,8 @@ rcf_forest_score(const RcfForest *forest, const double *point)
 		group_descend(forest->trees + t, n, q, p->dims, slot, depth);
 		for (j = 0; j < n; j++)
 			if (slot[j] >= 0)
-				sum += tree_score(&forest->trees[t + j], q, p->dims,
-								  slot[j], depth[j]);
+				sum += tree_walk_up(&forest->trees[t + j], q, p->dims, slot[j],
+									depth[j], forest->inv_depth);
 	}
 	return sum / p->num_trees;
 }
@@ -1919,13 +1964,14 @@ scale_vectors(double *high, double *low, int32_t dims, double f)
  */
 static void
 tree_attribution(const RcfTree *t, const float *q, int32_t dims,
-				 double *hv, double *lv, double *high, double *low)
+				 const double *inv, double *hv, double *lv, double *high,
+				 double *low)
 {
 	int32_t		depth;
 	int32_t		slot = tree_descend(t, q, &depth);
 	const float *pt = leaf_point(t, slot, dims);
 	int32_t		node = leaf_at(t, slot)->parent;
-	double		norm = log2(t->mass + 1.0);
+	double		norm = t->norm;
 	double		span;
 	int32_t		d;
 
@@ -1940,7 +1986,7 @@ tree_attribution(const RcfTree *t, const float *q, int32_t dims,
 		node = RCF_NIL;
 	}
 	else
-		spread_gap(pt, pt, q, dims, 1.0 / (depth + 1),
+		spread_gap(pt, pt, q, dims, inv[depth],
 				   box_gap(pt, pt, q, dims, &span), hv, lv);
 	for (; node != RCF_NIL; node = t->nparent[node])
 	{
@@ -1951,7 +1997,7 @@ tree_attribution(const RcfTree *t, const float *q, int32_t dims,
 		if (gap == 0.0)
 			break;
 		scale_vectors(hv, lv, dims, 1.0 - gap / span);
-		spread_gap(lo, lo + dims, q, dims, (gap / span) / (depth + 1), gap, hv, lv);
+		spread_gap(lo, lo + dims, q, dims, (gap / span) * inv[depth], gap, hv, lv);
 	}
 	for (d = 0; d < dims; d++)
 	{
@@ -1976,7 +2022,8 @@ rcf_forest_attribution(const RcfForest *forest, const double *point,
 	memset(low, 0, sizeof(double) * p->dims);
 	for (t = 0; t < p->num_trees; t++)
 		if (forest->trees[t].root != RCF_NIL)
-			tree_attribution(&forest->trees[t], q, p->dims, hv, lv, high, low);
+			tree_attribution(&forest->trees[t], q, p->dims, forest->inv_depth,
+							 hv, lv, high, low);
 	scale_vectors(high, low, p->dims, 1.0 / p->num_trees);
 }
 
@@ -2085,6 +2132,7 @@ typedef struct JsonParser
 	size_t		err_pos;
 	const RcfAllocator *a;
 	bool		have[JK_COUNT];
+	size_t		key_pos[JK_COUNT];	/* where each key's value starts */
 	int64_t		ints[JK_COUNT];
 	uint64_t	seed;
 	double		time_decay;
@@ -2347,6 +2395,7 @@ json_key(JsonParser *jp)
 		return json_fail(jp, "duplicate key"), -1;
 	jp->pos = start + strlen(json_keys[k]) + 1;
 	jp->have[k] = true;
+	jp->key_pos[k] = start - 1;
 	return k;
 }
 
@@ -2414,9 +2463,27 @@ json_point_at(const void *ctx, int32_t t, int32_t i)
 	return jp->values + ((size_t) jp->tree_start[t] + i) * jp->point_len;
 }
 
+/* the key whose value rcf_params_check rejects (same order of checks) */
+static int
+json_bad_param(const RcfParams *params)
+{
+	RcfParams	p = *params;
+
+	p.sample_size = RCF_MIN_SAMPLE_SIZE;
+	p.dims = 1;
+	p.time_decay = 0;
+	if (rcf_params_check(&p) != NULL)
+		return JK_TREES;
+	p.sample_size = params->sample_size;
+	if (rcf_params_check(&p) != NULL)
+		return JK_SAMPLE_SIZE;
+	p.dims = params->dims;
+	return (rcf_params_check(&p) != NULL) ? JK_DIMS : JK_TIME_DECAY;
+}
+
 /* checks the parsed values against each other; NULL when consistent */
 static const char *
-json_check(JsonParser *jp, RcfParams *params)
+json_check(JsonParser *jp, RcfParams *params, int *key)
 {
 	const char *err;
 	int32_t		t;
@@ -2426,10 +2493,15 @@ json_check(JsonParser *jp, RcfParams *params)
 	params->dims = (int32_t) jp->ints[JK_DIMS];
 	params->time_decay = jp->time_decay;
 	params->seed = jp->seed;
+	*key = JK_VERSION;
 	if (jp->ints[JK_VERSION] != RCF_MODEL_VERSION)
 		return "unsupported rcf model version";
 	if ((err = rcf_params_check(params)) != NULL)
+	{
+		*key = json_bad_param(params);
 		return err;
+	}
+	*key = JK_SAMPLES;
 	if (jp->ntrees != params->num_trees)
 		return "number of sample arrays differs from \"trees\"";
 	if (jp->npoints > 0 && jp->point_len != params->dims)
@@ -2467,6 +2539,7 @@ rcf_model_from_json(const char *json, size_t *len,
 	RcfSource	src = {jp, json_count, json_point_at};
 	uint8_t    *buf = NULL;
 	const char *what;
+	int			key;
 
 	memset(jp, 0, sizeof(JsonParser));
 	jp->s = json;
@@ -2475,8 +2548,8 @@ rcf_model_from_json(const char *json, size_t *len,
 	*err = NULL;
 	if (!json_object(jp))
 		*err = json_error(allocator, jp->err, *len = jp->err_pos);
-	else if ((what = json_check(jp, &params)) != NULL)
-		*err = json_error(allocator, what, *len = 0);
+	else if ((what = json_check(jp, &params, &key)) != NULL)
+		*err = json_error(allocator, what, *len = jp->key_pos[key]);
 	else
 	{
 		*len = model_bytes(params.num_trees, params.dims, jp->npoints);

@@ -508,9 +508,10 @@ test_json(void)
 							 "\"version\":1,\"time_decay\":0.5}", &len2, A, &err);
 	CHECK(m2 != NULL, "keys in any order, white space and a full uint64 seed accepted");
 	free(m2);
-	CHECK(json_rejects("{\"version\":1,\"trees\":x}", "unexpected character at byte 21") ||
-		  json_rejects("{\"version\":1,\"trees\":x}", "at byte 21"),
+	CHECK(json_rejects("{\"version\":1,\"trees\":x}", "expected a non-negative integer at byte 21"),
 		  "malformed value rejected with its byte offset");
+	CHECK(json_rejects("{\"version\":1 \"trees\":1}", "unexpected character at byte 13"),
+		  "missing comma rejected with its byte offset");
 	CHECK(json_rejects("{\"version\":1,\"color\":2}", "unknown key at byte 13"),
 		  "unknown key rejected");
 	CHECK(json_rejects("{\"version\":1,\"version\":1}", "duplicate key"), "duplicate key rejected");
@@ -529,7 +530,8 @@ test_json(void)
 					   "number of sample arrays"), "tree count mismatch rejected");
 	CHECK(json_rejects("{\"version\":1,\"trees\":1,\"sample_size\":1,\"dims\":1,"
 					   "\"time_decay\":0,\"seed\":1,\"points_seen\":9,\"samples\":[[]]}",
-					   "sample size"), "bad parameter rejected");
+					   "sample size must be between 2 and 8192 at byte 23"),
+		  "bad parameter rejected at its key");
 	CHECK(json_rejects("{\"version\":1,\"trees\":1,\"sample_size\":2,\"dims\":1,"
 					   "\"time_decay\":0,\"seed\":1,\"points_seen\":9,\"samples\":[[[1],[2],[3]]]}",
 					   "too many points"), "overfull tree rejected");
@@ -633,6 +635,36 @@ test_duplicates(void)
 	rcf_forest_free(f);
 }
 
+/* heavy streaming with evictions and duplicates keeps the trees sound */
+static void
+test_stress(void)
+{
+	RcfParams	p = params_of(10, 16, 2, 0.05, 8);
+	RcfForest  *f = rcf_forest_create(&p, A);
+	uint64_t	x = 99;
+	double		pt[2],
+				high[2],
+				low[2];
+	bool		ok = true;
+	int			i;
+
+	for (i = 0; i < 20000; i++)
+	{
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		pt[0] = (double) ((x >> 33) % 5);
+		pt[1] = (double) ((x >> 45) % 3) * 0.5;
+		if (i % 97 == 0)
+		{
+			double		s = rcf_forest_score(f, pt);
+
+			ok &= isfinite(s) && s >= 0 && attribution_sums(f, pt, high, low);
+		}
+		rcf_forest_update(f, pt);
+	}
+	CHECK(ok, "20000 streaming updates on a small grid: scores finite, attribution sums");
+	rcf_forest_free(f);
+}
+
 /* scores of a decoded model: training duplicates count as seen */
 static void
 test_decoded_seen(void)
@@ -686,5 +718,6 @@ main(void)
 	test_time_decay();
 	test_duplicates();
 	test_decoded_seen();
+	test_stress();
 	return unit_done();
 }
