@@ -122,36 +122,46 @@ VarFor(int varno, int attno, Node *expr)
 				   exprCollation(expr), 0);
 }
 
+/* The placeholder Var of a call's result, adding the call to *calls if new */
+static Node *
+CallResult(List **calls, Node *call)
+{
+	ListCell   *lc;
+
+	foreach(lc, *calls)
+		if (equal(lfirst(lc), call))
+			return (Node *) VarFor(CALL_RESULT_VARNO,
+								   foreach_current_index(lc) + 1, call);
+	*calls = lappend(*calls, call);
+	return (Node *) VarFor(CALL_RESULT_VARNO, list_length(*calls), call);
+}
+
 /* The call with its arguments made pieces, and its placeholder Var */
 static Node *
 SplitCall(FuncExpr *call, SplitState *state)
 {
+	int			known = list_length(state->originals);
+	Node	   *result = CallResult(&state->originals, (Node *) call);
 	FuncExpr   *batched;
-	List	   *args = NIL;
 	ListCell   *lc;
 
-	foreach(lc, state->originals)
-		if (equal(lfirst(lc), call))
-			return (Node *) VarFor(CALL_RESULT_VARNO,
-								   foreach_current_index(lc) + 1, (Node *) call);
-
+	if (list_length(state->originals) == known)
+		return result;
+	batched = copyObject(call);
+	batched->args = NIL;
 	foreach(lc, call->args)
 	{
 		Node	   *arg = lfirst(lc);
 
 		/* constants (sagemaker_infer's endpoint among them) stay constants */
 		if (IsA(arg, Const))
-			args = lappend(args, copyObject(arg));
+			batched->args = lappend(batched->args, copyObject(arg));
 		else
-			args = lappend(args, VarFor(OUTER_VAR, PiecePosition(state, arg),
-										arg));
+			batched->args = lappend(batched->args,
+									VarFor(OUTER_VAR, PiecePosition(state, arg), arg));
 	}
-	batched = copyObject(call);
-	batched->args = args;
 	state->calls = lappend(state->calls, batched);
-	state->originals = lappend(state->originals, call);
-	return (Node *) VarFor(CALL_RESULT_VARNO,
-						   list_length(state->calls), (Node *) call);
+	return result;
 }
 
 /*
@@ -172,9 +182,16 @@ SplitMutator(Node *node, SplitState *state)
 	return expression_tree_mutator(node, SplitMutator, state);
 }
 
-/* Moves result placeholders behind the pieces, now that they are counted */
+/* Where result placeholders go once the columns before them are counted */
+typedef struct ResultPlace
+{
+	int			varno;			/* INDEX_VAR or OUTER_VAR */
+	int			offset;			/* columns before the first result */
+} ResultPlace;
+
+/* Turns result placeholders into columns after the first "offset" ones */
 static Node *
-PlaceResults(Node *node, int *npieces)
+PlaceResults(Node *node, ResultPlace *place)
 {
 	if (node == NULL)
 		return NULL;
@@ -182,11 +199,11 @@ PlaceResults(Node *node, int *npieces)
 	{
 		Var		   *var = copyObject((Var *) node);
 
-		var->varno = INDEX_VAR;
-		var->varattno += *npieces;
+		var->varno = place->varno;
+		var->varattno += place->offset;
 		return (Node *) var;
 	}
-	return expression_tree_mutator(node, PlaceResults, npieces);
+	return expression_tree_mutator(node, PlaceResults, place);
 }
 
 /* Whether a node's targetlist and filter may be split */
@@ -240,7 +257,7 @@ SplitNode(Plan *plan, BatchContext *context)
 	List	   *tlist = NIL;
 	List	   *quals = NIL;
 	List	   *kept_quals = NIL;
-	int			npieces;
+	ResultPlace place = {INDEX_VAR, 0};
 	ListCell   *lc;
 
 	foreach(lc, plan->targetlist)
@@ -260,9 +277,9 @@ SplitNode(Plan *plan, BatchContext *context)
 	if (state.calls == NIL)
 		return plan;
 
-	npieces = list_length(state.pieces);
-	tlist = (List *) PlaceResults((Node *) tlist, &npieces);
-	quals = (List *) PlaceResults((Node *) quals, &npieces);
+	place.offset = list_length(state.pieces);
+	tlist = (List *) PlaceResults((Node *) tlist, &place);
+	quals = (List *) PlaceResults((Node *) quals, &place);
 	plan->targetlist = NIL;
 	foreach(lc, state.pieces)
 		plan->targetlist = lappend(plan->targetlist,
@@ -274,44 +291,33 @@ SplitNode(Plan *plan, BatchContext *context)
 					context);
 }
 
+/* The calls found in aggregate arguments, and whether the walk is in one */
+typedef struct AggArgState
+{
+	List	   *calls;
+	bool		in_aggregate;
+} AggArgState;
+
 /* Replaces batchable calls inside aggregate and window function arguments */
 static Node *
-AggArgMutator(Node *node, List **calls)
+AggArgMutator(Node *node, AggArgState *state)
 {
 	if (node == NULL)
 		return NULL;
 	if (IsA(node, Aggref) || IsA(node, WindowFunc))
-		return expression_tree_mutator(node, AggArgMutator, calls);
-	if (IsBatchableCall(node) && !HasNestedCall((FuncExpr *) node))
 	{
-		ListCell   *lc;
+		bool		outer = state->in_aggregate;
+		Node	   *result;
 
-		foreach(lc, *calls)
-			if (equal(lfirst(lc), node))
-				return (Node *) VarFor(CALL_RESULT_VARNO,
-									   foreach_current_index(lc) + 1, node);
-		*calls = lappend(*calls, node);
-		return (Node *) VarFor(CALL_RESULT_VARNO, list_length(*calls),
-							   node);
+		state->in_aggregate = true;
+		result = expression_tree_mutator(node, AggArgMutator, state);
+		state->in_aggregate = outer;
+		return result;
 	}
-	return expression_tree_mutator(node, AggArgMutator, calls);
-}
-
-/* Turns result placeholders into OUTER_VAR columns after the input's own */
-static Node *
-PlaceAggResults(Node *node, int *ninput)
-{
-	if (node == NULL)
-		return NULL;
-	if (IsA(node, Var) && ((Var *) node)->varno == CALL_RESULT_VARNO)
-	{
-		Var		   *var = copyObject((Var *) node);
-
-		var->varno = OUTER_VAR;
-		var->varattno += *ninput;
-		return (Node *) var;
-	}
-	return expression_tree_mutator(node, PlaceAggResults, ninput);
+	if (state->in_aggregate && IsBatchableCall(node) &&
+		!HasNestedCall((FuncExpr *) node))
+		return CallResult(&state->calls, node);
+	return expression_tree_mutator(node, AggArgMutator, state);
 }
 
 /* Whether an expression refers to anything but the outer input */
@@ -333,28 +339,33 @@ RefersBeyondOuter(Node *node, void *context)
 static void
 BatchAggregateInput(Plan *plan, BatchContext *context)
 {
-	List	   *calls = NIL;
-	List	   *tlist = (List *) AggArgMutator((Node *) plan->targetlist, &calls);
-	List	   *qual = (List *) AggArgMutator((Node *) plan->qual, &calls);
+	AggArgState state = {NIL, false};
+	List	   *tlist = (List *) AggArgMutator((Node *) plan->targetlist, &state);
+	List	   *qual = (List *) AggArgMutator((Node *) plan->qual, &state);
 	Plan	   *input = plan->lefttree;
 	List	   *scan_tlist = NIL;
-	int			ninput;
+	ResultPlace place = {OUTER_VAR, 0};
+	int			ncolumns;
 
-	if (calls == NIL || input == NULL || RefersBeyondOuter((Node *) calls, NULL))
+	if (state.calls == NIL || input == NULL ||
+		RefersBeyondOuter((Node *) state.calls, NULL))
 		return;
-	ninput = list_length(input->targetlist);
-	for (int i = 1; i <= ninput + list_length(calls); i++)
+	place.offset = list_length(input->targetlist);
+	ncolumns = place.offset + list_length(state.calls);
+	for (int i = 1; i <= ncolumns; i++)
 	{
-		TargetEntry *tle = i <= ninput ? list_nth(input->targetlist, i - 1) : NULL;
-		Node	   *expr = tle ? (Node *) tle->expr : list_nth(calls, i - ninput - 1);
+		Node	   *expr = i <= place.offset ?
+			(Node *) ((TargetEntry *) list_nth(input->targetlist, i - 1))->expr :
+			list_nth(state.calls, i - place.offset - 1);
 
 		scan_tlist = lappend(scan_tlist,
 							 makeTargetEntry((Expr *) VarFor(INDEX_VAR, i, expr),
 											 i, NULL, false));
 	}
-	plan->targetlist = (List *) PlaceAggResults((Node *) tlist, &ninput);
-	plan->qual = (List *) PlaceAggResults((Node *) qual, &ninput);
-	plan->lefttree = Numbered(InferMakeBatchScan(input, calls, scan_tlist, NIL),
+	plan->targetlist = (List *) PlaceResults((Node *) tlist, &place);
+	plan->qual = (List *) PlaceResults((Node *) qual, &place);
+	plan->lefttree = Numbered(InferMakeBatchScan(input, state.calls, scan_tlist,
+												 NIL),
 							  context);
 }
 
