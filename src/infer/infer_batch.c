@@ -15,9 +15,12 @@
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "funcapi.h"
+#include "miscadmin.h"
 #include "portability/instr_time.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/float.h"
+#include "utils/guc.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/typcache.h"
@@ -264,6 +267,31 @@ AddRow(InferFunction *fn, InferRequest *req, CodecField *fields, int nfields,
 						row + 1, fn->endpoint, fn->max_payload),
 				 errhint("Raise pg_infer.max_payload_bytes (at most 5MB) or send less data per row.")));
 	return false;
+}
+
+/*
+ * Makes values print the same whatever the session's display settings
+ * (dates in ISO, intervals as postgres, floats exact), as postgres_fdw
+ * does; returns the GUC nest level to pass to AtEOXact_GUC.
+ */
+static int
+SetTransmissionModes(void)
+{
+	int			nestlevel = NewGUCNestLevel();
+
+	if (DateStyle != USE_ISO_DATES)
+		(void) set_config_option("datestyle", "ISO", PGC_USERSET,
+								 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
+								 false);
+	if (IntervalStyle != INTSTYLE_POSTGRES)
+		(void) set_config_option("intervalstyle", "postgres", PGC_USERSET,
+								 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
+								 false);
+	if (extra_float_digits < 3)
+		(void) set_config_option("extra_float_digits", "3", PGC_USERSET,
+								 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
+								 false);
+	return nestlevel;
 }
 
 /* Encodes the rows sent into requests of bounded rows and bytes */
@@ -560,7 +588,10 @@ InferInvoke(InferFunction *fn, int nrows, Datum *args, bool *nulls,
 
 	PG_TRY();
 	{
+		int			nestlevel = SetTransmissionModes();
+
 		requests = EncodeRequests(fn, nsent, sent, args, nulls);
+		AtEOXact_GUC(true, nestlevel);
 		PerformRequests(fn, requests, sent, results, result_nulls, counters);
 	}
 	PG_FINALLY();

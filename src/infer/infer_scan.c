@@ -14,11 +14,14 @@
  */
 #include "postgres.h"
 
+#include "catalog/objectaccess.h"
 #include "executor/executor.h"
 #include "commands/explain.h"
+#include "miscadmin.h"
 #include "nodes/extensible.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
+#include "utils/acl.h"
 #include "utils/datum.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -163,6 +166,13 @@ BeginCall(InferScanState *state, InferCall *call, FuncExpr *expr)
 {
 	List	   *args = expr->args;
 	int			rows = state->batch_rows;
+	AclResult	aclresult;
+
+	/* the permission check ExecInitFunc would have made */
+	aclresult = pg_proc_aclcheck(expr->funcid, GetUserId(), ACL_EXECUTE);
+	if (aclresult != ACLCHECK_OK)
+		aclcheck_error(aclresult, OBJECT_FUNCTION, get_func_name(expr->funcid));
+	InvokeFunctionExecuteHook(expr->funcid);
 
 	if (list_length(args) > call->fn->nargs)
 		args = list_delete_first(list_copy(args));	/* sagemaker_infer's endpoint */
