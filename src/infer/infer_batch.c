@@ -77,15 +77,20 @@ InitTypeInput(TypeInput *input, Oid type, int32 typmod)
 	fmgr_info(func, &input->input);
 }
 
-/* Builds the converter of a function's result type, once */
+/*
+ * Builds the converter of a function's result type, once, in the memory
+ * context of the function (it outlives the batch or row being converted)
+ */
 static ResultConverter *
 Converter(InferFunction *fn)
 {
 	ResultConverter *conv = fn->result_private;
 	Oid			element;
+	MemoryContext old;
 
 	if (conv != NULL)
 		return conv;
+	old = MemoryContextSwitchTo(GetMemoryChunkContext(fn));
 	conv = palloc0(sizeof(ResultConverter));
 	element = get_element_type(fn->result_type);
 	if (fn->result_type == JSONBOID)
@@ -112,6 +117,7 @@ Converter(InferFunction *fn)
 		InitTypeInput(&conv->scalar, fn->result_type, fn->result_typmod);
 	}
 	fn->result_private = conv;
+	MemoryContextSwitchTo(old);
 	return conv;
 }
 
