@@ -94,7 +94,7 @@ RcfReadPoint(ArrayType *array, int dims, double *point, const char *what)
 					(errcode(ERRCODE_DATA_EXCEPTION),
 					 errmsg("%s has a non-finite value at position %d",
 							what, i + 1),
-					 errhint("Filter out or replace NaN and Infinity before scoring.")));
+					 errhint("Filter out or replace NaN and Infinity values first.")));
 		point[i] = values[i];
 	}
 }

@@ -99,7 +99,11 @@ rcf_train_accum(PG_FUNCTION_ARGS)
 	int			dims;
 
 	if (PG_ARGISNULL(1))
+	{
+		if (state == NULL)
+			PG_RETURN_NULL();	/* no point yet: the state stays NULL */
 		PG_RETURN_POINTER(state);
+	}
 	array = PG_GETARG_ARRAYTYPE_P(1);
 	if (PG_NARGS() > 2 && !PG_ARGISNULL(2))
 		options = PG_GETARG_JSONB_P(2);
@@ -134,7 +138,11 @@ rcf_train_combine(PG_FUNCTION_ARGS)
 	const RcfParams *params;
 
 	if (from == NULL)
+	{
+		if (into == NULL)
+			PG_RETURN_NULL();	/* neither side saw a point */
 		PG_RETURN_POINTER(into);
+	}
 	params = rcf_sampler_params(from->sampler);
 	if (into == NULL)
 	{
