@@ -3,7 +3,9 @@
 -- type conversions, sagemaker_infer, NULL handling, validator errors and
 -- permissions, against the test endpoint (test/endpoint/server.js).
 --
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pg_infer;
+RESET client_min_messages;
 \getenv endpoint PG_INFER_TEST_ENDPOINT
 SET pg_infer.sagemaker_endpoint_url = :'endpoint';
 SET pg_infer.aws_access_key_id = 'AKIDEXAMPLE';

@@ -3,7 +3,9 @@
 -- wherever the call is in the query, counted both by pg_infer and by the
 -- test endpoint itself (test/endpoint/server.js).
 --
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pg_infer;
+RESET client_min_messages;
 \getenv endpoint PG_INFER_TEST_ENDPOINT
 SET pg_infer.sagemaker_endpoint_url = :'endpoint';
 SET pg_infer.aws_access_key_id = 'AKIDEXAMPLE';
