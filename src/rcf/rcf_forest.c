@@ -128,6 +128,7 @@ typedef struct RcfLeaf
 typedef struct RcfTree
 {
 	RcfRng		rng;			/* cuts */
+	int32_t		capacity;		/* leaves (and nodes) it has room for */
 	int32_t		root;
 	int32_t		mass;
 	double		norm;			/* log2(mass + 1), the score normaliser */
@@ -909,11 +910,12 @@ leaf_point(const RcfTree *t, int32_t slot, int32_t dims)
 	return (float *) (leaf_at(t, slot) + 1);
 }
 
-/* allocates one tree (heap, nodes, boxes, leaves) in one block */
+/* allocates one tree for up to "capacity" points in one block */
 static void
-tree_init(RcfTree *t, const RcfParams *p, const RcfAllocator *a, int32_t index)
+tree_init(RcfTree *t, const RcfParams *p, const RcfAllocator *a, int32_t index,
+		  int32_t capacity)
 {
-	size_t		n = (size_t) p->sample_size;
+	size_t		n = (size_t) capacity;
 	size_t		hb = align8(n * sizeof(double)) + align8(n * sizeof(int32_t));
 	size_t		nb = n * sizeof(RcfNode);
 	size_t		bb = align8(n * 2 * sizeof(float) * p->dims);
@@ -931,6 +933,7 @@ tree_init(RcfTree *t, const RcfParams *p, const RcfAllocator *a, int32_t index)
 	t->boxes = (float *) (t->leaf_base + n * t->leaf_stride);
 	t->nparent = (int32_t *) ((char *) t->boxes + bb);
 	t->nmass = t->nparent + n;
+	t->capacity = capacity;
 	t->root = RCF_NIL;
 	t->mass = 0;
 	t->norm = 0.0;
@@ -1345,16 +1348,16 @@ tree_rechain(RcfTree *t, int32_t n, int32_t nodes, int32_t leaves)
 }
 
 /*
- * Rebuilds a tree with its nodes and leaves in depth-first order, so that
- * a descent and the walk back up touch fewer cache lines.  The shape, cuts,
- * boxes, masses and reservoir stay the same.
+ * Rebuilds a tree with room for "capacity" points and its nodes and leaves
+ * in depth-first order, so that a descent and the walk back up touch fewer
+ * cache lines.  The shape, cuts, boxes, masses and reservoir stay the same.
  */
 static void
 tree_relayout(RcfTree *t, const RcfParams *p, const RcfAllocator *a,
-			  int32_t index)
+			  int32_t index, int32_t capacity)
 {
-	int32_t		n = p->sample_size;
-	int32_t    *maps = rcf_alloc(a, sizeof(int32_t) * 3 * (size_t) n);
+	int32_t		n = t->capacity;
+	int32_t    *maps = rcf_alloc(a, sizeof(int32_t) * 4 * (size_t) n);
 	RcfTree		nt;
 	int32_t		i,
 				leaves = 0;
@@ -1362,11 +1365,11 @@ tree_relayout(RcfTree *t, const RcfParams *p, const RcfAllocator *a,
 	for (i = 0; i < 2 * n; i++)
 		maps[i] = RCF_NIL;
 	tree_preorder(t, maps + 2 * n, maps, maps + n);
-	tree_init(&nt, p, a, index);
+	tree_init(&nt, p, a, index, capacity);
 	for (i = 0; i < n; i++)
 		leaves += (maps[n + i] != RCF_NIL);
 	tree_copy_mapped(&nt, t, p->dims, maps, maps + n);
-	tree_rechain(&nt, n, leaves > 0 ? leaves - 1 : 0, leaves);
+	tree_rechain(&nt, capacity, leaves > 0 ? leaves - 1 : 0, leaves);
 	nt.rng = t->rng;
 	nt.root = ref_map(t->root, maps, maps + n);
 	nt.mass = t->mass;
@@ -1580,9 +1583,10 @@ rcf_model_info(const uint8_t *buf, size_t len, RcfModelInfo *info)
 
 /*--- Forest -----------------------------------------------------------------*/
 
-/* allocates a forest of empty trees */
+/* allocates a forest; its trees are made empty and full-size if "trees" */
 static RcfForest *
-forest_alloc(const RcfParams *params, const RcfAllocator *allocator)
+forest_alloc(const RcfParams *params, const RcfAllocator *allocator,
+			 bool trees)
 {
 	RcfForest  *f = rcf_alloc(allocator, sizeof(RcfForest));
 	int32_t		t;
@@ -1598,8 +1602,8 @@ forest_alloc(const RcfParams *params, const RcfAllocator *allocator)
 	for (t = 0; t < params->sample_size; t++)
 		f->inv_depth[t] = 1.0 / (t + 1);
 	f->trees = rcf_alloc(allocator, sizeof(RcfTree) * params->num_trees);
-	for (t = 0; t < params->num_trees; t++)
-		tree_init(&f->trees[t], params, allocator, t);
+	for (t = 0; trees && t < params->num_trees; t++)
+		tree_init(&f->trees[t], params, allocator, t, params->sample_size);
 	return f;
 }
 
@@ -1607,7 +1611,7 @@ forest_alloc(const RcfParams *params, const RcfAllocator *allocator)
 RcfForest *
 rcf_forest_create(const RcfParams *params, const RcfAllocator *allocator)
 {
-	return forest_alloc(params, allocator);
+	return forest_alloc(params, allocator, true);
 }
 
 /* Frees a forest */
@@ -1660,7 +1664,7 @@ forest_query(const RcfForest *f, const double *x, float *q)
 static void
 tree_offer(RcfTree *t, const RcfParams *p, double w, const float *q)
 {
-	if (t->heap.count < p->sample_size)
+	if (t->heap.count < t->capacity)
 		heap_push(&t->heap, w, tree_insert(t, q, p->dims));
 	else if (w < t->heap.weight[0])
 	{
@@ -1680,15 +1684,23 @@ rcf_forest_update(RcfForest *forest, const double *point)
 
 	forest_query(forest, point, q);
 	for (t = 0; t < p->num_trees; t++)
-		tree_offer(&forest->trees[t], p,
+	{
+		RcfTree    *tree = &forest->trees[t];
+
+		/* a decoded tree is sized to its points: grow it on first need */
+		if (tree->heap.count == tree->capacity && tree->capacity < p->sample_size)
+			tree_relayout(tree, p, &forest->allocator, t, p->sample_size);
+		tree_offer(tree, p,
 				   sample_weight(rng_open(&forest->rng), p->time_decay, seq), q);
+	}
 }
 
 /*
  * Builds the trees of a serialised model.  Each tree inserts its decoded
  * points in stored order with its own random stream; the reservoir weights
  * are drawn afresh as for points arriving now, so that a decoded forest can
- * also be updated.
+ * also be updated.  Trees are sized to their stored points (small bytes
+ * cannot claim a huge forest) and grow when updated.
  */
 RcfForest *
 rcf_forest_decode(const uint8_t *buf, size_t len,
@@ -1709,7 +1721,7 @@ rcf_forest_decode(const uint8_t *buf, size_t len,
 		*err = model_parse(buf, len, &info, exps);
 	if (*err != NULL)
 		return NULL;
-	f = forest_alloc(&info.params, allocator);
+	f = forest_alloc(&info.params, allocator, false);
 	f->snap = true;
 	f->seen = info.points_seen;
 	memcpy(f->exps, exps, sizeof(int16_t) * info.params.dims);
@@ -1719,12 +1731,13 @@ rcf_forest_decode(const uint8_t *buf, size_t len,
 	for (t = 0; t < info.params.num_trees; t++)
 	{
 		(void) model_read_tree(&r, &info, exps, &n, pts);
+		tree_init(&f->trees[t], &info.params, allocator, t, n > 0 ? n : 1);
 		for (i = 0; i < n; i++)
 			tree_offer(&f->trees[t], &info.params,
 					   sample_weight(rng_open(&f->rng), info.params.time_decay,
 									 info.points_seen),
 					   pts + (size_t) i * info.params.dims);
-		tree_relayout(&f->trees[t], &info.params, allocator, t);
+		tree_relayout(&f->trees[t], &info.params, allocator, t, n > 0 ? n : 1);
 	}
 	rcf_free(allocator, pts);
 	return f;

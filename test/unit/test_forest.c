@@ -665,6 +665,49 @@ test_stress(void)
 	rcf_forest_free(f);
 }
 
+/* a decoded forest grows when updated; an empty huge model stays small */
+static void
+test_decoded_growth(void)
+{
+	RcfParams	p = params_of(10, 64, 3, 0.01, 4);
+	RcfSampler *s = train_paper(&p, 0, 0, 40);
+	size_t		len;
+	uint8_t    *m = model_of(s, &len);
+	RcfForest  *f = decode(m, len);
+	char	   *json = malloc(200 + 3 * 1000);
+	const char *err = NULL;
+	double		high[3],
+				low[3];
+	bool		ok = true;
+	int			i,
+				pos;
+
+	for (i = 0; i < 3000; i++)
+	{
+		rcf_forest_update(f, paper[i % PAPER_ROWS]);
+		if (i % 101 == 0)
+			ok &= attribution_sums(f, paper[(i * 7) % PAPER_ROWS], high, low);
+	}
+	CHECK(ok && rcf_forest_seen(f) == 3040,
+		  "a decoded forest of 40 points takes 3000 updates (growing to 64 per tree)");
+	rcf_forest_free(f);
+	free(m);
+	pos = sprintf(json, "{\"version\":1,\"trees\":1000,\"sample_size\":8192,"
+				  "\"dims\":1024,\"time_decay\":0,\"seed\":1,\"points_seen\":0,"
+				  "\"samples\":[");
+	for (i = 0; i < 1000; i++)
+		pos += sprintf(json + pos, i ? ",[]" : "[]");
+	strcpy(json + pos, "]}");
+	m = rcf_model_from_json(json, &len, A, &err);
+	f = m ? decode(m, len) : NULL;
+	CHECK(f != NULL && rcf_forest_score(f, paper[0]) == 0.0,
+		  "an empty model of 1000 x 8192 x 1024 decodes small and scores 0");
+	rcf_forest_free(f);
+	free(m);
+	free(json);
+	rcf_sampler_free(s);
+}
+
 /* scores of a decoded model: training duplicates count as seen */
 static void
 test_decoded_seen(void)
@@ -719,5 +762,7 @@ main(void)
 	test_duplicates();
 	test_decoded_seen();
 	test_stress();
+	if (have_data)
+		test_decoded_growth();
 	return unit_done();
 }
