@@ -231,8 +231,15 @@ CanSplit(Plan *plan)
 		case T_Agg:
 		case T_WindowAgg:
 		case T_Group:
-		case T_Result:
 			return true;
+		case T_Result:
+
+			/*
+			 * A Result without input makes one row: nothing to batch, and
+			 * PL/pgSQL requires its simple expressions (x := f(1)) to be
+			 * planned as a bare Result.
+			 */
+			return outerPlan(plan) != NULL;
 		default:
 			return false;
 	}
