@@ -699,10 +699,11 @@ rcf_sampler_add(RcfSampler *sampler, const double *point)
 	const RcfParams *p = &sampler->params;
 	float		fp[RCF_MAX_DIMS];
 	int64_t		seq = sampler->seen++;
-	int32_t		t;
+	int32_t		t,
+				d;
 
-	for (t = 0; t < p->dims; t++)
-		fp[t] = to_float(point[t]);
+	for (d = 0; d < p->dims; d++)
+		fp[d] = to_float(point[d]);
 	for (t = 0; t < p->num_trees; t++)
 	{
 		RcfReservoir *res = &sampler->res[t];
