@@ -1,6 +1,8 @@
 -- The upgrade path: install the first release, update to the current one,
 -- and check that the update brings what a fresh install has.
+SET client_min_messages = warning;
 DROP EXTENSION IF EXISTS pg_infer CASCADE;
+RESET client_min_messages;
 CREATE EXTENSION pg_infer VERSION '0.1';
 SELECT extversion FROM pg_extension WHERE extname = 'pg_infer';
 SELECT count(*) FROM pg_language WHERE lanname = 'sagemaker';
