@@ -86,12 +86,12 @@ COMMENT ON AGGREGATE rcf_train(float8[], jsonb) IS 'trains a Random Cut Forest w
 --------------------------------------------------------------------------
 
 CREATE FUNCTION rcf_score(model rcf_model, point float8[]) RETURNS float8
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 1000;
 COMMENT ON FUNCTION rcf_score(rcf_model, float8[]) IS 'anomaly score of a point: near 1 for inliers, up to about log2(sample size)';
 
 CREATE FUNCTION rcf_attribution(model rcf_model, point float8[],
 	OUT high float8[], OUT low float8[]) RETURNS record
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 1000;
 COMMENT ON FUNCTION rcf_attribution(rcf_model, float8[]) IS 'the anomaly score split per dimension, above (high) and below (low) the data';
 
 --------------------------------------------------------------------------
