@@ -99,6 +99,21 @@ extern void AwsHttpPerform(AwsHttpRequest **requests, int nrequests,
 						   int max_in_flight);
 
 /*
+ * The same one request at a time, for callers that keep requests in flight
+ * while they do other work: AwsHttpBegin opens a batch in the current
+ * memory context, AwsHttpAdd starts a request without waiting, AwsHttpWait
+ * waits for one request (or, with NULL, all), AwsHttpEnd stops whatever is
+ * still under way.  If the batch's memory goes first (an ERROR), its
+ * requests are stopped then.
+ */
+typedef struct AwsHttpBatch AwsHttpBatch;
+
+extern AwsHttpBatch *AwsHttpBegin(int max_in_flight);
+extern void AwsHttpAdd(AwsHttpBatch *batch, AwsHttpRequest *request);
+extern void AwsHttpWait(AwsHttpBatch *batch, AwsHttpRequest *request);
+extern void AwsHttpEnd(AwsHttpBatch *batch);
+
+/*
  * Raises the ERROR for a failed request: names "what" (e.g. the endpoint),
  * the HTTP status and AWS error type, with the remote message in the
  * detail; never any credential.

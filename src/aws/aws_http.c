@@ -6,8 +6,9 @@
  *
  * Each backend keeps one curl multi handle, whose connection cache lets
  * connections outlive a query, and a pool of easy handles, reset before
- * they are used again.  AwsHttpPerform drives the multi handle itself,
- * waking at least every 100 ms to run CHECK_FOR_INTERRUPTS, and a
+ * they are used again.  AwsHttpPerform and AwsHttpWait drive the multi
+ * handle themselves, waking at least every 100 ms to run
+ * CHECK_FOR_INTERRUPTS, and a
  * progress callback stops a transfer as soon as a cancel or a statement
  * timeout is pending.  On any ERROR every easy handle is taken out of the
  * multi handle (libcurl then closes a connection left mid-transfer) and
@@ -685,22 +686,34 @@ FinishAttempt(Transfer *t, CURLcode rc)
 
 /*--- The loop ---*/
 
+/* A set of requests in progress; see aws.h */
+struct AwsHttpBatch
+{
+	MemoryContext context;		/* the batch and its transfers */
+	Transfer  **transfers;
+	int			ntransfers;
+	int			capacity;
+	int			ndone;			/* transfers with their final outcome */
+	int			in_flight;		/* transfers in the multi handle */
+	int			max_in_flight;
+	MemoryContextCallback release;
+};
+
 /* Starts the waiting requests that are due while there is room */
-static int
-StartDue(Transfer *transfers, int n, int *in_flight, int max_in_flight)
+static void
+StartDue(AwsHttpBatch *batch)
 {
 	int64		now = NowMicros();
-	int			started = 0;
-	long		total_ms = aws_request_timeout_ms;
 
-	for (int i = 0; i < n && *in_flight < max_in_flight; i++)
+	for (int i = 0; i < batch->ntransfers &&
+		 batch->in_flight < batch->max_in_flight; i++)
 	{
-		Transfer   *t = &transfers[i];
+		Transfer   *t = batch->transfers[i];
 		CURLMcode	mc;
 
 		if (t->state != XFER_WAITING || t->not_before > now)
 			continue;
-		PrepareAttempt(t, aws_connect_timeout_ms, total_ms);
+		PrepareAttempt(t, aws_connect_timeout_ms, aws_request_timeout_ms);
 		mc = curl_multi_add_handle(multi, t->easy);
 		if (mc != CURLM_OK)
 			ereport(ERROR,
@@ -709,72 +722,91 @@ StartDue(Transfer *transfers, int n, int *in_flight, int max_in_flight)
 							curl_multi_strerror(mc))));
 		t->in_multi = true;
 		t->state = XFER_RUNNING;
-		(*in_flight)++;
-		started++;
+		batch->in_flight++;
 	}
-	return started;
 }
 
 /* Milliseconds until the next waiting request is due, at most the poll interval */
 static long
-WaitTime(Transfer *transfers, int n, int in_flight, int max_in_flight)
+WaitTime(AwsHttpBatch *batch)
 {
 	int64		now = NowMicros();
 	int64		wait = POLL_INTERVAL_MS * 1000;
 
-	if (in_flight >= max_in_flight)
+	if (batch->in_flight >= batch->max_in_flight)
 		return POLL_INTERVAL_MS;
-	for (int i = 0; i < n; i++)
-		if (transfers[i].state == XFER_WAITING)
-			wait = Min(wait, Max(transfers[i].not_before - now, 0));
+	for (int i = 0; i < batch->ntransfers; i++)
+		if (batch->transfers[i]->state == XFER_WAITING)
+			wait = Min(wait, Max(batch->transfers[i]->not_before - now, 0));
 	return (long) ((wait + 999) / 1000);
 }
 
-/* Runs transfers until every one has its final outcome */
-static void
-RunTransfers(Transfer *transfers, int n, int max_in_flight)
+/*
+ * Moves every transfer along without waiting: starts what is due, lets
+ * libcurl send and receive, and records finished attempts.  Returns how
+ * many attempts finished.
+ */
+static int
+Pump(AwsHttpBatch *batch)
 {
-	int			in_flight = 0;
-	int			done = 0;
+	int			running;
+	int			finished = 0;
+	CURLMsg    *msg;
+	CURLMcode	mc;
 
-	while (done < n)
+	StartDue(batch);
+	if (batch->in_flight == 0)
+		return 0;
+	mc = curl_multi_perform(multi, &running);
+	if (mc != CURLM_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("HTTP transfer failed: %s", curl_multi_strerror(mc))));
+	while ((msg = curl_multi_info_read(multi, &running)) != NULL)
 	{
-		int			running;
-		int			finished = 0;
-		CURLMsg    *msg;
-		CURLMcode	mc;
+		Transfer   *t;
+
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **) &t);
+		FinishAttempt(t, msg->data.result);
+		batch->in_flight--;
+		finished++;
+		if (t->state == XFER_DONE)
+			batch->ndone++;
+	}
+	return finished;
+}
+
+/* Whether the wait for a transfer (or, with NULL, for all) is over */
+static bool
+WaitOver(AwsHttpBatch *batch, Transfer *target)
+{
+	if (target != NULL)
+		return target->state == XFER_DONE;
+	return batch->ndone == batch->ntransfers;
+}
+
+/* Runs transfers until the target (NULL: every one) has its final outcome */
+static void
+Drive(AwsHttpBatch *batch, Transfer *target)
+{
+	for (;;)
+	{
+		int			finished = Pump(batch);
 		long		wait;
 
-		StartDue(transfers, n, &in_flight, max_in_flight);
-		if (in_flight > 0)
-		{
-			mc = curl_multi_perform(multi, &running);
-			if (mc != CURLM_OK)
-				ereport(ERROR,
-						(errcode(ERRCODE_INTERNAL_ERROR),
-						 errmsg("HTTP transfer failed: %s", curl_multi_strerror(mc))));
-			while ((msg = curl_multi_info_read(multi, &running)) != NULL)
-			{
-				Transfer   *t;
-
-				if (msg->msg != CURLMSG_DONE)
-					continue;
-				curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **) &t);
-				FinishAttempt(t, msg->data.result);
-				in_flight--;
-				finished++;
-				if (t->state == XFER_DONE)
-					done++;
-			}
-		}
-		if (done == n)
-			break;
-		/* a cancel stops transfers through CheckCancel; raise it here */
+		/*
+		 * A cancel stops transfers through CheckCancel; raise it here, before
+		 * a transfer it stopped is taken for a failed request.
+		 */
 		CHECK_FOR_INTERRUPTS();
+		if (WaitOver(batch, target))
+			break;
 		if (finished > 0)
 			continue;			/* room for another at once */
-		wait = WaitTime(transfers, n, in_flight, max_in_flight);
-		if (in_flight > 0)
+		wait = WaitTime(batch);
+		if (batch->in_flight > 0)
 			curl_multi_poll(multi, NULL, 0, (int) wait, NULL);
 		else if (wait > 0)
 		{
@@ -782,8 +814,22 @@ RunTransfers(Transfer *transfers, int n, int max_in_flight)
 							 wait, PG_WAIT_EXTENSION);
 			ResetLatch(MyLatch);
 		}
-		CHECK_FOR_INTERRUPTS();
 	}
+}
+
+/*
+ * Takes every handle of the batch out of the multi handle.  Runs when the
+ * batch's memory goes (AwsHttpEnd, or an ERROR's cleanup), so an aborted
+ * query leaves no transfer behind; never raises an ERROR.
+ */
+static void
+ReleaseBatch(void *arg)
+{
+	AwsHttpBatch *batch = (AwsHttpBatch *) arg;
+
+	for (int i = 0; i < batch->ntransfers; i++)
+		ReleaseTransfer(batch->transfers[i]);
+	batch->in_flight = 0;
 }
 
 /* Readies a request's outcome fields, allocated in context */
@@ -806,52 +852,124 @@ ResetOutcome(AwsHttpRequest *r, MemoryContext context)
 
 /*--- Public functions ---*/
 
+/* Opens a set of requests, allocated in the current memory context */
+AwsHttpBatch *
+AwsHttpBegin(int max_in_flight)
+{
+	MemoryContext context;
+	AwsHttpBatch *batch;
+
+	EnsureCurl();
+	if (max_in_flight <= 0)
+		max_in_flight = aws_max_in_flight;
+	context = AllocSetContextCreate(CurrentMemoryContext,
+									"pg_infer HTTP requests",
+									ALLOCSET_DEFAULT_SIZES);
+	batch = MemoryContextAllocZero(context, sizeof(AwsHttpBatch));
+	batch->context = context;
+	batch->max_in_flight = Min(Max(max_in_flight, 1), 64);
+	batch->capacity = 8;
+	batch->transfers = MemoryContextAlloc(context,
+										  sizeof(Transfer *) * batch->capacity);
+	batch->release.func = ReleaseBatch;
+	batch->release.arg = batch;
+	MemoryContextRegisterResetCallback(context, &batch->release);
+	return batch;
+}
+
+/*
+ * Adds a request and starts it if there is room; the outcome is allocated
+ * in the current memory context.  Returns without waiting.
+ */
+void
+AwsHttpAdd(AwsHttpBatch *batch, AwsHttpRequest *request)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	Transfer   *t;
+
+	if (batch->ntransfers == batch->capacity)
+	{
+		batch->capacity *= 2;
+		batch->transfers = repalloc(batch->transfers,
+									sizeof(Transfer *) * batch->capacity);
+	}
+	t = MemoryContextAllocZero(batch->context, sizeof(Transfer));
+	t->request = request;
+	t->state = XFER_WAITING;
+	t->result_context = caller;
+	t->max_body = MaxAllocSize - 1;
+	ResetOutcome(request, caller);
+	MemoryContextSwitchTo(batch->context);
+	ParseUrl(t, request->url);
+	MemoryContextSwitchTo(caller);
+	batch->transfers[batch->ntransfers++] = t;
+	(void) Pump(batch);
+}
+
+/* Drops a finished transfer from the batch, keeping the others in order */
+static void
+Forget(AwsHttpBatch *batch, int i)
+{
+	Transfer   *t = batch->transfers[i];
+
+	Assert(t->state == XFER_DONE);
+	ReleaseTransfer(t);
+	memmove(&batch->transfers[i], &batch->transfers[i + 1],
+			sizeof(Transfer *) * (batch->ntransfers - i - 1));
+	batch->ntransfers--;
+	batch->ndone--;
+	pfree(t);
+}
+
+/*
+ * Waits until a request of the batch (NULL: every one) has its outcome,
+ * then forgets it: the batch holds only what is still to be waited for.
+ */
+void
+AwsHttpWait(AwsHttpBatch *batch, AwsHttpRequest *request)
+{
+	int			i;
+
+	for (i = 0; request != NULL && i < batch->ntransfers; i++)
+		if (batch->transfers[i]->request == request)
+			break;
+	if (request != NULL && i == batch->ntransfers)
+		elog(ERROR, "request is not part of this HTTP batch");
+	Drive(batch, request ? batch->transfers[i] : NULL);
+	if (request != NULL)
+		Forget(batch, i);
+	else
+		while (batch->ntransfers > 0)
+			Forget(batch, batch->ntransfers - 1);
+}
+
+/* Closes a batch, stopping any request still under way */
+void
+AwsHttpEnd(AwsHttpBatch *batch)
+{
+	MemoryContextDelete(batch->context);
+}
+
 /* Performs the requests, several at once, with retries; see aws.h */
 void
 AwsHttpPerform(AwsHttpRequest **requests, int nrequests, int max_in_flight)
 {
-	MemoryContext caller = CurrentMemoryContext;
-	MemoryContext work;
-	Transfer   *transfers;
+	AwsHttpBatch *batch;
 
 	if (nrequests <= 0)
 		return;
-	if (max_in_flight <= 0)
-		max_in_flight = aws_max_in_flight;
-	max_in_flight = Min(Max(max_in_flight, 1), 64);
-	EnsureCurl();
-
-	work = AllocSetContextCreate(caller, "pg_infer HTTP requests",
-								 ALLOCSET_DEFAULT_SIZES);
-	MemoryContextSwitchTo(work);
-	transfers = palloc0(nrequests * sizeof(Transfer));
-	for (int i = 0; i < nrequests; i++)
-	{
-		Transfer   *t = &transfers[i];
-
-		t->request = requests[i];
-		t->state = XFER_WAITING;
-		t->result_context = caller;
-		t->max_body = MaxAllocSize - 1;
-		ResetOutcome(t->request, caller);
-		ParseUrl(t, t->request->url);
-	}
-
+	batch = AwsHttpBegin(max_in_flight);
 	PG_TRY();
 	{
-		RunTransfers(transfers, nrequests, max_in_flight);
-	}
-	PG_CATCH();
-	{
-		/* no handle may stay in the multi handle, or mid-transfer */
 		for (int i = 0; i < nrequests; i++)
-			ReleaseTransfer(&transfers[i]);
-		PG_RE_THROW();
+			AwsHttpAdd(batch, requests[i]);
+		AwsHttpWait(batch, NULL);
+	}
+	PG_FINALLY();
+	{
+		AwsHttpEnd(batch);
 	}
 	PG_END_TRY();
-
-	MemoryContextSwitchTo(caller);
-	MemoryContextDelete(work);
 }
 
 /* One unsigned request with a short timeout and no retry; see aws.h */

@@ -86,14 +86,22 @@ extern InferFunction *InferFunctionForFcinfo(FunctionCallInfo fcinfo);
 
 /*--- in infer_batch.c ------------------------------------------------------*/
 
+typedef struct InferPending InferPending;
+typedef struct AwsHttpBatch AwsHttpBatch;
+
 /*
  * Calls the endpoint for nrows rows: args[row * nargs + i] with nulls alike.
  * Results go to results[row] / result_nulls[row]; counters add what was
- * spent.
+ * spent.  InferInvoke waits; InferStart only starts the requests, in an
+ * HTTP batch of the caller's, and InferFinish completes them.
  */
 extern void InferInvoke(InferFunction *fn, int nrows, Datum *args,
 						bool *nulls, Datum *results, bool *result_nulls,
 						InferCounters *counters);
+extern InferPending *InferStart(InferFunction *fn, int nrows, Datum *args,
+								bool *nulls, Datum *results,
+								bool *result_nulls, AwsHttpBatch *http);
+extern void InferFinish(InferPending *pending, InferCounters *counters);
 
 /*--- in infer_plan.c -------------------------------------------------------*/
 

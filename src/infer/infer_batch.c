@@ -204,18 +204,22 @@ RowFields(InferFunction *fn, Datum *args, bool *nulls, int *nfields)
 	return fields;
 }
 
-/* Closes a request body and sets the URL, headers and signing */
+/*
+ * Closes a request body, moves it into palloc'd memory (so that nothing
+ * malloc'd outlives this call), and sets the URL, headers and signing.
+ */
 static void
 PrepareHttp(InferFunction *fn, InferRequest *req)
 {
 	AwsHttpRequest *http = &req->http;
 
 	codec_end(fn->content_type, &req->body);
+	http->body = pnstrdup(req->body.data, req->body.len);
+	http->body_len = req->body.len;
+	codec_buf_free(&req->body);
 	http->url = fn->url;
 	http->method = "POST";
 	http->service = fn->sign ? "sagemaker" : NULL;
-	http->body = req->body.data;
-	http->body_len = req->body.len;
 	http->headers = list_make2(psprintf("Content-Type: %s",
 										codec_mime_type(fn->content_type)),
 							   psprintf("Accept: %s",
@@ -300,13 +304,18 @@ SetTransmissionModes(void)
 	return nestlevel;
 }
 
-/* Encodes the rows sent into requests of bounded rows and bytes */
-static List *
+/*
+ * Encodes the rows sent into requests of bounded rows and bytes, appended
+ * to *requests as they are made (so that the caller can free their bodies
+ * if encoding fails half-way), then seals each one.
+ */
+static void
 EncodeRequests(InferFunction *fn, int nsent, const int *sent, Datum *args,
-			   bool *nulls)
+			   bool *nulls, List **requests)
 {
-	List	   *requests = NIL;
 	InferRequest *req = NULL;
+	int			nestlevel = SetTransmissionModes();
+	ListCell   *lc;
 
 	for (int i = 0; i < nsent; i++)
 	{
@@ -322,12 +331,14 @@ EncodeRequests(InferFunction *fn, int nsent, const int *sent, Datum *args,
 		if (req == NULL)
 		{
 			req = NewRequest(fn, i);
-			requests = lappend(requests, req);
+			*requests = lappend(*requests, req);
 			AddRow(fn, req, fields, nfields, row);
 		}
 		pfree(fields);
 	}
-	return requests;
+	AtEOXact_GUC(true, nestlevel);
+	foreach(lc, *requests)
+		PrepareHttp(fn, lfirst(lc));
 }
 
 /*--- Decoding ---------------------------------------------------------------*/
@@ -504,6 +515,17 @@ DecodeReply(InferFunction *fn, InferRequest *req, const int *sent,
 
 /*--- Invocation -------------------------------------------------------------*/
 
+/* Calls of one endpoint for a set of rows, under way (see InferStart) */
+struct InferPending
+{
+	InferFunction *fn;
+	List	   *requests;		/* InferRequest */
+	int		   *sent;			/* rows sent, by index */
+	Datum	   *results;
+	bool	   *result_nulls;
+	AwsHttpBatch *http;
+};
+
 /* Adds a finished request to the counters */
 static void
 CountRequest(InferRequest *req, InferCounters *delta)
@@ -516,47 +538,7 @@ CountRequest(InferRequest *req, InferCounters *delta)
 	delta->bytes_received += req->http.bytes_received;
 }
 
-/* Sends the requests, then records and checks what came back */
-static void
-PerformRequests(InferFunction *fn, List *requests, const int *sent,
-				Datum *results, bool *result_nulls, InferCounters *counters)
-{
-	int			n = list_length(requests);
-	AwsHttpRequest **https = palloc(sizeof(AwsHttpRequest *) * Max(n, 1));
-	InferCounters delta = {0};
-	instr_time	start;
-	instr_time	elapsed;
-	ListCell   *lc;
-
-	foreach(lc, requests)
-	{
-		InferRequest *req = lfirst(lc);
-
-		PrepareHttp(fn, req);
-		https[foreach_current_index(lc)] = &req->http;
-	}
-	INSTR_TIME_SET_CURRENT(start);
-	AwsHttpPerform(https, n, fn->max_in_flight);
-	INSTR_TIME_SET_CURRENT(elapsed);
-	INSTR_TIME_SUBTRACT(elapsed, start);
-	delta.time_ms = INSTR_TIME_GET_MILLISEC(elapsed);
-	foreach(lc, requests)
-		CountRequest(lfirst(lc), &delta);
-	InferStatsRecord(fn->endpoint, &delta);
-	InferCountersAdd(counters, &delta);
-
-	foreach(lc, requests)
-	{
-		InferRequest *req = lfirst(lc);
-
-		if (req->http.status != 200)
-			AwsHttpReportFailure(&req->http,
-								 psprintf("sagemaker endpoint \"%s\"", fn->endpoint));
-		DecodeReply(fn, req, sent, results, result_nulls);
-	}
-}
-
-/* Frees the malloc'd bodies of the requests */
+/* Frees the malloc'd bodies of requests not yet sealed by PrepareHttp */
 static void
 FreeBodies(List *requests)
 {
@@ -566,18 +548,45 @@ FreeBodies(List *requests)
 		codec_buf_free(&((InferRequest *) lfirst(lc))->body);
 }
 
-/*
- * Calls the endpoint for nrows rows (see infer.h).  Rows of a strict
- * function with a NULL argument get a NULL result and are not sent.
- */
-void
-InferInvoke(InferFunction *fn, int nrows, Datum *args, bool *nulls,
-			Datum *results, bool *result_nulls, InferCounters *counters)
+/* Encodes the rows sent into sealed requests; nothing malloc'd survives */
+static List *
+BuildRequests(InferFunction *fn, int nsent, const int *sent, Datum *args,
+			  bool *nulls)
 {
-	int		   *sent = palloc(sizeof(int) * Max(nrows, 1));
-	int			nsent = 0;
 	List	   *volatile requests = NIL;
 
+	PG_TRY();
+	{
+		EncodeRequests(fn, nsent, sent, args, nulls, (List **) &requests);
+	}
+	PG_CATCH();
+	{
+		FreeBodies(requests);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	return requests;
+}
+
+/*
+ * Starts the calls of the endpoint for nrows rows: args[row * nargs + i],
+ * nulls alike; the requests go into "http" and are under way when this
+ * returns.  Rows of a strict function with a NULL argument get a NULL
+ * result and are not sent.  InferFinish completes the results.
+ */
+InferPending *
+InferStart(InferFunction *fn, int nrows, Datum *args, bool *nulls,
+		   Datum *results, bool *result_nulls, AwsHttpBatch *http)
+{
+	InferPending *pending = palloc0(sizeof(InferPending));
+	int			nsent = 0;
+	ListCell   *lc;
+
+	pending->fn = fn;
+	pending->http = http;
+	pending->results = results;
+	pending->result_nulls = result_nulls;
+	pending->sent = palloc(sizeof(int) * Max(nrows, 1));
 	for (int row = 0; row < nrows; row++)
 	{
 		bool		skip = false;
@@ -587,22 +596,59 @@ InferInvoke(InferFunction *fn, int nrows, Datum *args, bool *nulls,
 		result_nulls[row] = true;
 		results[row] = (Datum) 0;
 		if (!skip)
-			sent[nsent++] = row;
+			pending->sent[nsent++] = row;
 	}
-	if (nsent == 0)
-		return;
+	pending->requests = BuildRequests(fn, nsent, pending->sent, args, nulls);
+	foreach(lc, pending->requests)
+		AwsHttpAdd(http, &((InferRequest *) lfirst(lc))->http);
+	return pending;
+}
 
-	PG_TRY();
-	{
-		int			nestlevel = SetTransmissionModes();
+/*
+ * Waits for the requests of InferStart (others in the same HTTP batch go
+ * on meanwhile), records what they cost, and stores the results; a failed
+ * request raises its ERROR.
+ */
+void
+InferFinish(InferPending *pending, InferCounters *counters)
+{
+	InferFunction *fn = pending->fn;
+	InferCounters delta = {0};
+	instr_time	start;
+	instr_time	elapsed;
+	ListCell   *lc;
 
-		requests = EncodeRequests(fn, nsent, sent, args, nulls);
-		AtEOXact_GUC(true, nestlevel);
-		PerformRequests(fn, requests, sent, results, result_nulls, counters);
-	}
-	PG_FINALLY();
+	INSTR_TIME_SET_CURRENT(start);
+	foreach(lc, pending->requests)
+		AwsHttpWait(pending->http, &((InferRequest *) lfirst(lc))->http);
+	INSTR_TIME_SET_CURRENT(elapsed);
+	INSTR_TIME_SUBTRACT(elapsed, start);
+	delta.time_ms = INSTR_TIME_GET_MILLISEC(elapsed);
+	foreach(lc, pending->requests)
+		CountRequest(lfirst(lc), &delta);
+	InferStatsRecord(fn->endpoint, &delta);
+	InferCountersAdd(counters, &delta);
+
+	foreach(lc, pending->requests)
 	{
-		FreeBodies(requests);
+		InferRequest *req = lfirst(lc);
+
+		if (req->http.status != 200)
+			AwsHttpReportFailure(&req->http,
+								 psprintf("sagemaker endpoint \"%s\"", fn->endpoint));
+		DecodeReply(fn, req, pending->sent, pending->results,
+					pending->result_nulls);
 	}
-	PG_END_TRY();
+}
+
+/* Calls the endpoint for nrows rows and waits for the results (see infer.h) */
+void
+InferInvoke(InferFunction *fn, int nrows, Datum *args, bool *nulls,
+			Datum *results, bool *result_nulls, InferCounters *counters)
+{
+	AwsHttpBatch *http = AwsHttpBegin(fn->max_in_flight);
+
+	InferFinish(InferStart(fn, nrows, args, nulls, results, result_nulls, http),
+				counters);
+	AwsHttpEnd(http);
 }

@@ -1,9 +1,12 @@
 /*-------------------------------------------------------------------------
  *
  * infer_scan.c
- *	  The "SageMaker Batch" custom scan: reads a batch of rows from its
- *	  child, calls each endpoint once per batch (not once per row), and
- *	  returns the rows with the results appended.
+ *	  The "SageMaker Batch" custom scan: reads rows from its child in
+ *	  chunks, calls each endpoint once per chunk (not once per row), and
+ *	  returns the rows with the results appended.  Several chunks are under
+ *	  way at once: while the rows of the oldest are returned, the requests
+ *	  of the others are in flight, and each chunk used up makes room for
+ *	  the next (a sliding window, not rounds).
  *
  * Its scan tuple is the child's row followed by one column per endpoint
  * call; custom_scan_tlist says so, with the calls themselves (their
@@ -26,34 +29,46 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
+#include "aws/aws.h"
 #include "infer/infer.h"
 
-/* One endpoint call of the node, with the batch's arguments and results */
+/* One endpoint call of the node */
 typedef struct InferCall
 {
 	InferFunction *fn;
 	List	   *arg_states;		/* ExprState of each argument */
-	Datum	   *args;			/* [row * nargs + i] */
-	bool	   *nulls;
-	Datum	   *results;		/* [row] */
-	bool	   *result_nulls;
 } InferCall;
 
-/* Execution state of the custom scan */
+/* Rows read from the child together, with their calls under way */
+typedef struct InferChunk
+{
+	MemoryContext context;		/* everything below; reset for reuse */
+	int			nrows;
+	MinimalTuple *rows;
+	Datum	  **results;		/* [call][row] */
+	bool	  **result_nulls;
+	InferPending **pending;		/* [call] */
+} InferChunk;
+
+/*
+ * Execution state of the custom scan: a ring of "window" chunks, whose
+ * calls are under way while the rows of the oldest (the head) are returned.
+ */
 typedef struct InferScanState
 {
 	CustomScanState css;
 	int			npassthrough;	/* columns of the child row */
 	int			ncalls;
 	InferCall  *calls;
-	int			batch_rows;		/* rows read from the child per batch */
-	int			bound;			/* most rows wanted, 0 if unknown */
-	MemoryContext batch_context;	/* the batch's rows and results */
-	TupleTableSlot *row_slot;	/* re-reads a stored child row */
-	MinimalTuple *rows;
-	int			nrows;
-	int			next;			/* next row of the batch to return */
+	int			batch_rows;		/* rows per chunk */
+	int			window;			/* chunks under way at once */
+	InferChunk *chunks;
+	int			head;			/* chunk whose rows are returned */
+	int			nchunks;		/* chunks read and not yet returned */
+	int			next;			/* next row of the head */
 	bool		child_done;
+	AwsHttpBatch *http;			/* the requests of every chunk */
+	TupleTableSlot *row_slot;	/* re-reads a stored child row */
 	InferCounters counters;
 } InferScanState;
 
@@ -160,12 +175,11 @@ CreateInferScanState(CustomScan *cscan)
 	return (Node *) state;
 }
 
-/* Sets up one call's argument expressions and batch arrays */
+/* Checks the right to call a function and prepares its argument expressions */
 static void
 BeginCall(InferScanState *state, InferCall *call, FuncExpr *expr)
 {
 	List	   *args = expr->args;
-	int			rows = state->batch_rows;
 	AclResult	aclresult;
 
 	/* the permission check ExecInitFunc would have made */
@@ -177,101 +191,139 @@ BeginCall(InferScanState *state, InferCall *call, FuncExpr *expr)
 	if (list_length(args) > call->fn->nargs)
 		args = list_delete_first(list_copy(args));	/* sagemaker_infer's endpoint */
 	call->arg_states = ExecInitExprList(args, &state->css.ss.ps);
-	call->args = palloc(sizeof(Datum) * rows * Max(call->fn->nargs, 1));
-	call->nulls = palloc(sizeof(bool) * rows * Max(call->fn->nargs, 1));
-	call->results = palloc(sizeof(Datum) * rows);
-	call->result_nulls = palloc(sizeof(bool) * rows);
 }
 
-/* Starts the child and prepares every call of the node */
+/*
+ * Sizes the chunks and the window: as many chunks under way as the calls
+ * allow requests in flight, each of one request's rows; under a LIMIT,
+ * one chunk at a time of at most the LIMIT's rows.
+ */
+static void
+SizeWindow(InferScanState *state, int bound)
+{
+	state->batch_rows = 1;
+	state->window = 1;
+	for (int c = 0; c < state->ncalls; c++)
+	{
+		state->batch_rows = Max(state->batch_rows, state->calls[c].fn->batch_size);
+		state->window = Max(state->window, state->calls[c].fn->max_in_flight);
+	}
+	if (bound > 0)
+	{
+		state->batch_rows = Min(state->batch_rows, bound);
+		state->window = 1;
+	}
+}
+
+/* Starts the child and prepares every call of the node and the chunks */
 static void
 BeginInferScan(CustomScanState *node, EState *estate, int eflags)
 {
 	InferScanState *state = (InferScanState *) node;
 	CustomScan *cscan = (CustomScan *) node->ss.ps.plan;
-	Plan	   *child = outerPlan(cscan);
 	List	   *calls;
 	ListCell   *lc;
 
-	outerPlanState(node) = ExecInitNode(child, estate, eflags);
+	outerPlanState(node) = ExecInitNode(outerPlan(cscan), estate, eflags);
 	state->npassthrough = linitial_int(cscan->custom_private);
 	calls = list_copy_tail(cscan->custom_scan_tlist, state->npassthrough);
 	state->ncalls = list_length(calls);
 	state->calls = palloc0(sizeof(InferCall) * state->ncalls);
 
-	/*
-	 * A batch holds as many rows as the calls can keep in flight at once,
-	 * or, under a LIMIT, one request's worth (or the LIMIT, if smaller).
-	 */
-	state->bound = lsecond_int(cscan->custom_private);
-	state->batch_rows = 1;
+	/* arguments are evaluated on stored rows: tell the expression compiler */
+	node->ss.ps.outerops = &TTSOpsMinimalTuple;
+	node->ss.ps.outeropsfixed = true;
+	node->ss.ps.outeropsset = true;
 	foreach(lc, calls)
 	{
 		InferCall  *call = &state->calls[foreach_current_index(lc)];
-		InferFunction *fn;
+		FuncExpr   *expr = (FuncExpr *) ((TargetEntry *) lfirst(lc))->expr;
 
-		fn = call->fn = InferFunctionForCall((FuncExpr *) ((TargetEntry *) lfirst(lc))->expr,
-											 CurrentMemoryContext);
-		state->batch_rows = Max(state->batch_rows, state->bound > 0 ?
-								fn->batch_size : fn->batch_size * fn->max_in_flight);
+		call->fn = InferFunctionForCall(expr, CurrentMemoryContext);
+		BeginCall(state, call, expr);
 	}
-	if (state->bound > 0)
-		state->batch_rows = Min(state->batch_rows, state->bound);
-	foreach(lc, calls)
-		BeginCall(state, &state->calls[foreach_current_index(lc)],
-				  (FuncExpr *) ((TargetEntry *) lfirst(lc))->expr);
+	SizeWindow(state, lsecond_int(cscan->custom_private));
 
-	state->rows = palloc(sizeof(MinimalTuple) * state->batch_rows);
+	state->chunks = palloc0(sizeof(InferChunk) * state->window);
+	for (int i = 0; i < state->window; i++)
+		state->chunks[i].context = AllocSetContextCreate(CurrentMemoryContext,
+														 "SageMaker Batch rows",
+														 ALLOCSET_DEFAULT_SIZES);
 	state->row_slot = ExecInitExtraTupleSlot(estate,
 											 ExecGetResultType(outerPlanState(node)),
 											 &TTSOpsMinimalTuple);
-	state->batch_context = AllocSetContextCreate(CurrentMemoryContext,
-												 "SageMaker Batch rows",
-												 ALLOCSET_DEFAULT_SIZES);
+	if (!(eflags & EXEC_FLAG_EXPLAIN_ONLY))
+		state->http = AwsHttpBegin(state->window * state->ncalls);
 }
 
-/* Evaluates the arguments of every call for one child row of the batch */
+/* Evaluates the arguments of a call for the rows of a chunk, into args/nulls */
 static void
-EvaluateArgs(InferScanState *state, TupleTableSlot *slot, int row)
+EvaluateArgs(InferScanState *state, InferCall *call, InferChunk *chunk,
+			 Datum *args, bool *nulls)
 {
 	ExprContext *econtext = state->css.ss.ps.ps_ExprContext;
+	int			nargs = call->fn->nargs;
 
-	econtext->ecxt_outertuple = slot;
-	for (int c = 0; c < state->ncalls; c++)
+	for (int row = 0; row < chunk->nrows; row++)
 	{
-		InferCall  *call = &state->calls[c];
 		ListCell   *lc;
 
+		ExecStoreMinimalTuple(chunk->rows[row], state->row_slot, false);
+		econtext->ecxt_outertuple = state->row_slot;
 		foreach(lc, call->arg_states)
 		{
-			int			i = row * call->fn->nargs + foreach_current_index(lc);
+			int			i = row * nargs + foreach_current_index(lc);
 			InferArg   *arg = &call->fn->args[foreach_current_index(lc)];
 			Datum		value;
 
-			value = ExecEvalExprSwitchContext(lfirst(lc), econtext,
-											  &call->nulls[i]);
-			call->args[i] = call->nulls[i] ? (Datum) 0 :
+			value = ExecEvalExprSwitchContext(lfirst(lc), econtext, &nulls[i]);
+			args[i] = nulls[i] ? (Datum) 0 :
 				datumCopy(value, arg->typbyval, arg->typlen);
 		}
+		ResetExprContext(econtext);
 	}
-	ResetExprContext(econtext);
+}
+
+/* Starts every call of the node for the rows of a chunk */
+static void
+StartCalls(InferScanState *state, InferChunk *chunk)
+{
+	chunk->results = palloc(sizeof(Datum *) * state->ncalls);
+	chunk->result_nulls = palloc(sizeof(bool *) * state->ncalls);
+	chunk->pending = palloc(sizeof(InferPending *) * state->ncalls);
+	for (int c = 0; c < state->ncalls; c++)
+	{
+		InferCall  *call = &state->calls[c];
+		int			nvalues = chunk->nrows * Max(call->fn->nargs, 1);
+		Datum	   *args = palloc(sizeof(Datum) * nvalues);
+		bool	   *nulls = palloc(sizeof(bool) * nvalues);
+
+		EvaluateArgs(state, call, chunk, args, nulls);
+		chunk->results[c] = palloc(sizeof(Datum) * chunk->nrows);
+		chunk->result_nulls[c] = palloc(sizeof(bool) * chunk->nrows);
+		chunk->pending[c] = InferStart(call->fn, chunk->nrows, args, nulls,
+									   chunk->results[c], chunk->result_nulls[c],
+									   state->http);
+	}
 }
 
 /*
- * Reads the next batch from the child and calls every endpoint for it.
- * The child runs in the caller's context (it may allocate state that must
- * outlive the batch); its rows, arguments and results go to batch_context.
+ * Reads the next chunk of rows from the child and starts its calls;
+ * false when the child had no more rows.  The child runs in the caller's
+ * context (it may allocate state that must outlive the chunk); the rows,
+ * arguments and results go to the chunk's.
  */
-static void
-FillBatch(InferScanState *state)
+static bool
+ReadChunk(InferScanState *state, InferChunk *chunk)
 {
 	PlanState  *child = outerPlanState(state);
 	MemoryContext caller = CurrentMemoryContext;
 
-	MemoryContextReset(state->batch_context);
-	state->nrows = 0;
-	state->next = 0;
-	while (state->nrows < state->batch_rows)
+	MemoryContextReset(chunk->context);
+	chunk->nrows = 0;
+	chunk->rows = MemoryContextAlloc(chunk->context,
+									 sizeof(MinimalTuple) * state->batch_rows);
+	while (chunk->nrows < state->batch_rows)
 	{
 		TupleTableSlot *slot = ExecProcNode(child);
 
@@ -280,39 +332,85 @@ FillBatch(InferScanState *state)
 			state->child_done = true;
 			break;
 		}
-		MemoryContextSwitchTo(state->batch_context);
-		state->rows[state->nrows] = ExecCopySlotMinimalTuple(slot);
-		EvaluateArgs(state, slot, state->nrows);
+		MemoryContextSwitchTo(chunk->context);
+		chunk->rows[chunk->nrows++] = ExecCopySlotMinimalTuple(slot);
 		MemoryContextSwitchTo(caller);
-		state->nrows++;
 	}
-	MemoryContextSwitchTo(state->batch_context);
-	for (int c = 0; c < state->ncalls && state->nrows > 0; c++)
-	{
-		InferCall  *call = &state->calls[c];
-
-		InferInvoke(call->fn, state->nrows, call->args, call->nulls,
-					call->results, call->result_nulls, &state->counters);
-	}
+	if (chunk->nrows == 0)
+		return false;
+	MemoryContextSwitchTo(chunk->context);
+	StartCalls(state, chunk);
 	MemoryContextSwitchTo(caller);
+	return true;
 }
 
-/* Returns the next row of the batch as the scan tuple, or an empty slot */
+/* Reads chunks and starts their calls until the window is full */
+static void
+FillWindow(InferScanState *state)
+{
+	while (state->nchunks < state->window && !state->child_done)
+	{
+		InferChunk *chunk = &state->chunks[(state->head + state->nchunks) %
+										   state->window];
+
+		if (!ReadChunk(state, chunk))
+			break;
+		state->nchunks++;
+	}
+}
+
+/* Waits for the calls of the head chunk and stores their results */
+static void
+FinishHead(InferScanState *state)
+{
+	InferChunk *chunk = &state->chunks[state->head];
+	MemoryContext caller = MemoryContextSwitchTo(chunk->context);
+
+	for (int c = 0; c < state->ncalls; c++)
+		InferFinish(chunk->pending[c], &state->counters);
+	MemoryContextSwitchTo(caller);
+	state->next = 0;
+}
+
+/* Frees the head chunk, whose rows have all been returned */
+static void
+RetireHead(InferScanState *state)
+{
+	MemoryContextReset(state->chunks[state->head].context);
+	state->chunks[state->head].nrows = 0;
+	state->head = (state->head + 1) % state->window;
+	state->nchunks--;
+}
+
+/*
+ * Returns the next row of the head chunk as the scan tuple, or an empty
+ * slot at the end.  When the head is used up, the next chunk is read and
+ * started, and the new head (whose requests have had the most time) is
+ * waited for.
+ */
 static TupleTableSlot *
 InferScanNext(ScanState *ss)
 {
 	InferScanState *state = (InferScanState *) ss;
 	TupleTableSlot *scan = ss->ss_ScanTupleSlot;
+	InferChunk *head;
 	int			row;
 
-	if (state->next >= state->nrows && !state->child_done)
-		FillBatch(state);
-	ExecClearTuple(scan);
-	if (state->next >= state->nrows)
-		return scan;
+	while (state->nchunks == 0 ||
+		   state->next >= state->chunks[state->head].nrows)
+	{
+		if (state->nchunks > 0)
+			RetireHead(state);
+		FillWindow(state);
+		if (state->nchunks == 0)
+			return ExecClearTuple(scan);
+		FinishHead(state);
+	}
 
+	head = &state->chunks[state->head];
 	row = state->next++;
-	ExecStoreMinimalTuple(state->rows[row], state->row_slot, false);
+	ExecClearTuple(scan);
+	ExecStoreMinimalTuple(head->rows[row], state->row_slot, false);
 	slot_getallattrs(state->row_slot);
 	memcpy(scan->tts_values, state->row_slot->tts_values,
 		   sizeof(Datum) * state->npassthrough);
@@ -320,8 +418,8 @@ InferScanNext(ScanState *ss)
 		   sizeof(bool) * state->npassthrough);
 	for (int c = 0; c < state->ncalls; c++)
 	{
-		scan->tts_values[state->npassthrough + c] = state->calls[c].results[row];
-		scan->tts_isnull[state->npassthrough + c] = state->calls[c].result_nulls[row];
+		scan->tts_values[state->npassthrough + c] = head->results[c][row];
+		scan->tts_isnull[state->npassthrough + c] = head->result_nulls[c][row];
 	}
 	return ExecStoreVirtualTuple(scan);
 }
@@ -340,24 +438,32 @@ ExecInferScan(CustomScanState *node)
 	return ExecScan(&node->ss, InferScanNext, InferScanRecheck);
 }
 
-/* Shuts the child down */
+/* Stops requests still under way and shuts the child down */
 static void
 EndInferScan(CustomScanState *node)
 {
+	InferScanState *state = (InferScanState *) node;
+
+	if (state->http)
+		AwsHttpEnd(state->http);
+	state->http = NULL;
 	ExecEndNode(outerPlanState(node));
 }
 
-/* Forgets the batch and restarts the child */
+/* Forgets every chunk, stopping their requests, and restarts the child */
 static void
 ReScanInferScan(CustomScanState *node)
 {
 	InferScanState *state = (InferScanState *) node;
 	PlanState  *child = outerPlanState(node);
 
-	MemoryContextReset(state->batch_context);
-	state->nrows = 0;
+	AwsHttpEnd(state->http);
+	while (state->nchunks > 0)
+		RetireHead(state);
+	state->head = 0;
 	state->next = 0;
 	state->child_done = false;
+	state->http = AwsHttpBegin(state->window * state->ncalls);
 	if (child->chgParam == NULL)
 		ExecReScan(child);
 }
@@ -376,6 +482,7 @@ ExplainInferScan(CustomScanState *node, List *ancestors, ExplainState *es)
 						 state->calls[i].fn->endpoint);
 	ExplainPropertyText("Endpoints", endpoints.data, es);
 	ExplainPropertyInteger("Rows per Batch", NULL, state->batch_rows, es);
+	ExplainPropertyInteger("Batches in Flight", NULL, state->window, es);
 	if (!es->analyze)
 		return;
 	ExplainPropertyInteger("Requests", NULL, c->calls, es);
