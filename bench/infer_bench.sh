@@ -229,8 +229,8 @@ write_section() {
 	  "`/proc`). Requests: made by pg_infer over all its runs (timed runs plus one "
 	  "`EXPLAIN ANALYZE` when batched) / expected. Most in flight: the endpoint's `max_in_flight` "
 	  "for pg_infer / for the load generator. Bytes per row sent: pg_infer / load generator. "
-	  "Inference time: the part of the `EXPLAIN ANALYZE` execution time spent with requests on "
-	  "the wire (the rest reads rows, encodes and decodes, with no request in flight). CPU: "
+	  "Inference time: the part of the `EXPLAIN ANALYZE` execution time the scan spent waiting "
+	  "for replies (the rest reads rows, encodes and decodes while requests are in flight). CPU: "
 	  "milliseconds per query or load generator run (averaged over the runs; the load "
 	  "generator's includes starting Node.js), of the client (the PostgreSQL backend; the load "
 	  "generator) and of the endpoint's server process, from `/proc/<pid>/stat`.")
