@@ -18,6 +18,9 @@ DATA = $(wildcard extension/pg_infer--*.sql)
 REGRESS = $(sort $(patsubst sql/%.sql,%,$(wildcard sql/*.sql)))
 REGRESS_OPTS = --inputdir=. --outputdir=test/results
 
+# -Wextra less what PostgreSQL's own headers and conventions trip:
+# unused-parameter (fmgr and callback signatures), missing-field-initializers
+# (designated initializers of method tables), sign-compare (utils/array.h).
 PG_CPPFLAGS = -I$(srcdir)/src
 PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Wno-missing-field-initializers -Wno-sign-compare
