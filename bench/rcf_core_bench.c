@@ -7,7 +7,9 @@
  *
  * Build and run from the repository root:
  *	  cc -O2 -std=gnu11 -Isrc -o bench/rcf_core_bench bench/rcf_core_bench.c \
- *		  src/rcf/rcf_forest.c -lm && ./bench/rcf_core_bench [N]
+ *		  src/rcf/rcf_utils.c src/rcf/rcf_sampler.c src/rcf/rcf_tree.c \
+ *		  src/rcf/rcf_forest.c src/rcf/rcf_model.c src/rcf/rcf_json.c -lm && \
+ *		  ./bench/rcf_core_bench [N]
  *
  *-------------------------------------------------------------------------
  */

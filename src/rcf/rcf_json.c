@@ -1,0 +1,556 @@
+/*-------------------------------------------------------------------------
+ *
+ * rcf_json.c
+ *	  Readable JSON form of a Random Cut Forest model: the writer, and a
+ *	  strict parser that gives back the exact model bytes.
+ *
+ * rcf_model_from_json's message names a byte offset, so it is allocated
+ * with the allocator rather than static (*len also gets the offset).
+ *
+ * No PostgreSQL header is included here; see rcf_forest.h.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "rcf/rcf_core.h"
+
+#include <float.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*--- JSON form --------------------------------------------------------------*/
+
+/* output buffer of the JSON writer (sized in advance) */
+typedef struct JsonOut
+{
+	char	   *buf;
+	size_t		pos;
+	size_t		cap;
+} JsonOut;
+
+/* appends formatted text (the buffer is sized so that it always fits) */
+static void json_put(JsonOut *o, const char *fmt,...) __attribute__((format(printf, 2, 3)));
+
+/* appends formatted text */
+static void
+json_put(JsonOut *o, const char *fmt,...)
+{
+	va_list		ap;
+	int			n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(o->buf + o->pos, o->cap - o->pos, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		o->pos = (o->pos + n < o->cap) ? o->pos + n : o->cap - 1;
+}
+
+/* writes the "samples" array of trees of points */
+static void
+json_put_samples(JsonOut *o, RcfReader *r, const RcfModelInfo *info,
+				 const int16_t *exps, float *pts)
+{
+	int32_t		dims = info->params.dims;
+	int32_t		t,
+				i,
+				d,
+				n;
+
+	json_put(o, "\"samples\":[");
+	for (t = 0; t < info->params.num_trees; t++)
+	{
+		(void) rcf_model_read_tree(r, info, exps, &n, pts);
+		json_put(o, t ? ",[" : "[");
+		for (i = 0; i < n; i++)
+		{
+			json_put(o, i ? ",[" : "[");
+			for (d = 0; d < dims; d++)
+				json_put(o, d ? ",%.9g" : "%.9g", (double) pts[(size_t) i * dims + d]);
+			json_put(o, "]");
+		}
+		json_put(o, "]");
+	}
+	json_put(o, "]}");
+}
+
+/* Readable JSON form of a model; NULL if the bytes are not a valid model */
+char *
+rcf_model_to_json(const uint8_t *buf, size_t len, const RcfAllocator *allocator)
+{
+	RcfModelInfo info;
+	int16_t		exps[RCF_MAX_DIMS];
+	RcfReader	r = {buf, len, true};
+	JsonOut		o;
+	float	   *pts;
+
+	if (buf == NULL || rcf_model_parse(buf, len, &info, exps) != NULL)
+		return NULL;
+	o.cap = 512 + 4 * (size_t) info.params.num_trees +
+		(size_t) info.samples * (3 + 17 * (size_t) info.params.dims);
+	o.buf = rcf_alloc(allocator, o.cap);
+	o.pos = 0;
+	pts = rcf_alloc(allocator, sizeof(float) * info.params.sample_size *
+					(size_t) info.params.dims);
+	json_put(&o, "{\"version\":%u,\"trees\":%d,\"sample_size\":%d,\"dims\":%d,"
+			 "\"time_decay\":%.17g,\"seed\":%" PRIu64 ",\"points_seen\":%" PRId64 ",",
+			 (unsigned) info.version, info.params.num_trees,
+			 info.params.sample_size, info.params.dims,
+			 info.params.time_decay, info.params.seed, info.points_seen);
+	(void) rcf_model_read_header(&r, &info, exps);
+	json_put_samples(&o, &r, &info, exps, pts);
+	rcf_free(allocator, pts);
+	return o.buf;
+}
+
+/* keys of the JSON form */
+enum
+{
+	JK_VERSION, JK_TREES, JK_SAMPLE_SIZE, JK_DIMS, JK_TIME_DECAY, JK_SEED,
+	JK_POINTS_SEEN, JK_SAMPLES, JK_COUNT
+};
+
+static const char *const json_keys[JK_COUNT] = {
+	"version", "trees", "sample_size", "dims", "time_decay", "seed",
+	"points_seen", "samples"
+};
+
+/* state of the strict JSON parser */
+typedef struct JsonParser
+{
+	const char *s;
+	size_t		pos;
+	const char *err;			/* first error, at err_pos */
+	size_t		err_pos;
+	const RcfAllocator *a;
+	bool		have[JK_COUNT];
+	size_t		key_pos[JK_COUNT];	/* where each key's value starts */
+	int64_t		ints[JK_COUNT];
+	uint64_t	seed;
+	double		time_decay;
+	float	   *values;			/* all points of all trees */
+	size_t		nvalues;
+	size_t		cap_values;
+	int32_t		tree_count[RCF_MAX_TREES];
+	int32_t		tree_start[RCF_MAX_TREES];	/* in points */
+	int32_t		ntrees;
+	int32_t		npoints;
+	int32_t		point_len;		/* values per point, -1 until known */
+} JsonParser;
+
+/* records the first error at the current position; false for chaining */
+static bool
+json_fail(JsonParser *jp, const char *what)
+{
+	if (jp->err == NULL)
+	{
+		jp->err = what;
+		jp->err_pos = jp->pos;
+	}
+	return false;
+}
+
+/* skips JSON white space */
+static void
+json_ws(JsonParser *jp)
+{
+	while (jp->s[jp->pos] == ' ' || jp->s[jp->pos] == '\t' ||
+		   jp->s[jp->pos] == '\n' || jp->s[jp->pos] == '\r')
+		jp->pos++;
+}
+
+/* consumes character c (after white space) or fails */
+static bool
+json_expect(JsonParser *jp, char c)
+{
+	json_ws(jp);
+	if (jp->s[jp->pos] != c)
+		return json_fail(jp, "unexpected character");
+	jp->pos++;
+	return true;
+}
+
+/* consumes digits; returns how many */
+static size_t
+json_digits(JsonParser *jp)
+{
+	size_t		start = jp->pos;
+
+	while (jp->s[jp->pos] >= '0' && jp->s[jp->pos] <= '9')
+		jp->pos++;
+	return jp->pos - start;
+}
+
+/* scans a JSON number; *integral tells whether it has no fraction/exponent */
+static bool
+json_scan_number(JsonParser *jp, bool *integral)
+{
+	const char *s = jp->s;
+
+	*integral = true;
+	if (s[jp->pos] == '-')
+		jp->pos++;
+	if (s[jp->pos] == '0')
+		jp->pos++;
+	else if (json_digits(jp) == 0)
+		return json_fail(jp, "invalid number");
+	if (s[jp->pos] == '.')
+	{
+		jp->pos++;
+		*integral = false;
+		if (json_digits(jp) == 0)
+			return json_fail(jp, "invalid number");
+	}
+	if (s[jp->pos] == 'e' || s[jp->pos] == 'E')
+	{
+		jp->pos++;
+		*integral = false;
+		if (s[jp->pos] == '+' || s[jp->pos] == '-')
+			jp->pos++;
+		if (json_digits(jp) == 0)
+			return json_fail(jp, "invalid number");
+	}
+	return true;
+}
+
+/* parses a number as a double */
+static bool
+json_double(JsonParser *jp, double *v)
+{
+	size_t		start;
+	bool		integral;
+	char	   *end;
+
+	json_ws(jp);
+	start = jp->pos;
+	if (!json_scan_number(jp, &integral))
+		return false;
+	*v = strtod(jp->s + start, &end);
+	if (end != jp->s + jp->pos)
+	{
+		jp->pos = start;
+		return json_fail(jp, "invalid number");
+	}
+	return true;
+}
+
+/* parses a non-negative integer that fits in a uint64 */
+static bool
+json_uint(JsonParser *jp, uint64_t *v)
+{
+	size_t		start;
+
+	json_ws(jp);
+	start = jp->pos;
+	*v = 0;
+	if (jp->s[jp->pos] < '0' || jp->s[jp->pos] > '9')
+		return json_fail(jp, "expected a non-negative integer");
+	while (jp->s[jp->pos] >= '0' && jp->s[jp->pos] <= '9')
+	{
+		uint64_t	digit = (uint64_t) (jp->s[jp->pos] - '0');
+
+		if (*v > (UINT64_MAX - digit) / 10 ||
+			(jp->pos > start && *v == 0))
+		{
+			jp->pos = start;
+			return json_fail(jp, (*v == 0) ? "invalid number" : "number out of range");
+		}
+		*v = *v * 10 + digit;
+		jp->pos++;
+	}
+	if (strchr(".eE", jp->s[jp->pos]) != NULL && jp->s[jp->pos] != '\0')
+		return json_fail(jp, "expected an integer");
+	return true;
+}
+
+/* appends one value, growing the array */
+static void
+json_push_value(JsonParser *jp, float v)
+{
+	if (jp->nvalues == jp->cap_values)
+	{
+		size_t		cap = jp->cap_values ? 2 * jp->cap_values : 1024;
+		float	   *grown = rcf_alloc(jp->a, cap * sizeof(float));
+
+		if (jp->nvalues > 0)
+			memcpy(grown, jp->values, jp->nvalues * sizeof(float));
+		rcf_free(jp->a, jp->values);
+		jp->values = grown;
+		jp->cap_values = cap;
+	}
+	jp->values[jp->nvalues++] = v;
+}
+
+/* parses one point: an array of numbers, all points of the same length */
+static bool
+json_point(JsonParser *jp)
+{
+	int32_t		n = 0;
+	double		v;
+	size_t		start;
+
+	if (!json_expect(jp, '['))
+		return false;
+	start = jp->pos - 1;
+	do
+	{
+		if (!json_double(jp, &v))
+			return false;
+		if (!(fabs(v) <= FLT_MAX))
+			return json_fail(jp, "value out of range");
+		if (++n > RCF_MAX_DIMS)
+			return json_fail(jp, "too many values in a point");
+		json_push_value(jp, (float) v);
+		json_ws(jp);
+	} while (jp->s[jp->pos] == ',' && ++jp->pos);
+	if (!json_expect(jp, ']'))
+		return false;
+	if (jp->point_len >= 0 && n != jp->point_len)
+	{
+		jp->pos = start;
+		return json_fail(jp, "points of different lengths");
+	}
+	jp->point_len = n;
+	jp->npoints++;
+	return true;
+}
+
+/* parses one tree: an array of points */
+static bool
+json_tree(JsonParser *jp)
+{
+	int32_t		t = jp->ntrees;
+
+	if (t >= RCF_MAX_TREES)
+		return json_fail(jp, "too many trees");
+	if (!json_expect(jp, '['))
+		return false;
+	jp->tree_start[t] = jp->npoints;
+	jp->tree_count[t] = 0;
+	jp->ntrees++;
+	json_ws(jp);
+	if (jp->s[jp->pos] == ']')
+		return json_expect(jp, ']');
+	do
+	{
+		if (jp->tree_count[t] >= RCF_MAX_SAMPLE_SIZE)
+			return json_fail(jp, "too many points in a tree");
+		if (!json_point(jp))
+			return false;
+		jp->tree_count[t]++;
+		json_ws(jp);
+	} while (jp->s[jp->pos] == ',' && ++jp->pos);
+	return json_expect(jp, ']');
+}
+
+/* parses the "samples" value: an array of trees */
+static bool
+json_samples(JsonParser *jp)
+{
+	if (!json_expect(jp, '['))
+		return false;
+	json_ws(jp);
+	if (jp->s[jp->pos] == ']')
+		return json_expect(jp, ']');
+	do
+	{
+		if (!json_tree(jp))
+			return false;
+		json_ws(jp);
+	} while (jp->s[jp->pos] == ',' && ++jp->pos);
+	return json_expect(jp, ']');
+}
+
+/* parses a key string; returns its index or -1 */
+static int
+json_key(JsonParser *jp)
+{
+	size_t		start;
+	int			k;
+
+	if (!json_expect(jp, '"'))
+		return -1;
+	start = jp->pos;
+	while ((jp->s[jp->pos] >= 'a' && jp->s[jp->pos] <= 'z') ||
+		   jp->s[jp->pos] == '_')
+		jp->pos++;
+	for (k = 0; k < JK_COUNT; k++)
+		if (strlen(json_keys[k]) == jp->pos - start &&
+			memcmp(json_keys[k], jp->s + start, jp->pos - start) == 0)
+			break;
+	if (jp->s[jp->pos] != '"')
+		return json_fail(jp, "unexpected character"), -1;
+	jp->pos = start - 1;
+	if (k == JK_COUNT)
+		return json_fail(jp, "unknown key"), -1;
+	if (jp->have[k])
+		return json_fail(jp, "duplicate key"), -1;
+	jp->pos = start + strlen(json_keys[k]) + 1;
+	jp->have[k] = true;
+	jp->key_pos[k] = start - 1;
+	return k;
+}
+
+/* parses the value of key k */
+static bool
+json_value(JsonParser *jp, int k)
+{
+	uint64_t	u;
+
+	jp->ints[k] = 0;
+	if (k == JK_SAMPLES)
+		return json_samples(jp);
+	if (k == JK_TIME_DECAY)
+		return json_double(jp, &jp->time_decay);
+	if (!json_uint(jp, &u))
+		return false;
+	if (k == JK_SEED)
+		jp->seed = u;
+	else if (u > (uint64_t) INT64_MAX ||
+			 (k != JK_POINTS_SEEN && u > (uint64_t) INT32_MAX))
+		return json_fail(jp, "number out of range");
+	jp->ints[k] = (int64_t) u;
+	return true;
+}
+
+/* parses the whole object: the fixed keys in any order, each once */
+static bool
+json_object(JsonParser *jp)
+{
+	int			k;
+
+	if (!json_expect(jp, '{'))
+		return false;
+	do
+	{
+		if ((k = json_key(jp)) < 0 || !json_expect(jp, ':') ||
+			!json_value(jp, k))
+			return false;
+		json_ws(jp);
+	} while (jp->s[jp->pos] == ',' && ++jp->pos);
+	if (!json_expect(jp, '}'))
+		return false;
+	json_ws(jp);
+	if (jp->s[jp->pos] != '\0')
+		return json_fail(jp, "unexpected character");
+	for (k = 0; k < JK_COUNT; k++)
+		if (!jp->have[k])
+			return json_fail(jp, "missing key");
+	return true;
+}
+
+/* point count of a parsed tree */
+static int32_t
+json_count(const void *ctx, int32_t t)
+{
+	return ((const JsonParser *) ctx)->tree_count[t];
+}
+
+/* i-th point of a parsed tree */
+static const float *
+json_point_at(const void *ctx, int32_t t, int32_t i)
+{
+	const JsonParser *jp = ctx;
+
+	return jp->values + ((size_t) jp->tree_start[t] + i) * jp->point_len;
+}
+
+/* the key whose value rcf_params_check rejects (same order of checks) */
+static int
+json_bad_param(const RcfParams *params)
+{
+	RcfParams	p = *params;
+
+	p.sample_size = RCF_MIN_SAMPLE_SIZE;
+	p.dims = 1;
+	p.time_decay = 0;
+	if (rcf_params_check(&p) != NULL)
+		return JK_TREES;
+	p.sample_size = params->sample_size;
+	if (rcf_params_check(&p) != NULL)
+		return JK_SAMPLE_SIZE;
+	p.dims = params->dims;
+	return (rcf_params_check(&p) != NULL) ? JK_DIMS : JK_TIME_DECAY;
+}
+
+/* checks the parsed values against each other; NULL when consistent */
+static const char *
+json_check(JsonParser *jp, RcfParams *params, int *key)
+{
+	const char *err;
+	int32_t		t;
+
+	params->num_trees = (int32_t) jp->ints[JK_TREES];
+	params->sample_size = (int32_t) jp->ints[JK_SAMPLE_SIZE];
+	params->dims = (int32_t) jp->ints[JK_DIMS];
+	params->time_decay = jp->time_decay;
+	params->seed = jp->seed;
+	*key = JK_VERSION;
+	if (jp->ints[JK_VERSION] != RCF_MODEL_VERSION)
+		return "unsupported rcf model version";
+	if ((err = rcf_params_check(params)) != NULL)
+	{
+		*key = json_bad_param(params);
+		return err;
+	}
+	*key = JK_SAMPLES;
+	if (jp->ntrees != params->num_trees)
+		return "number of sample arrays differs from \"trees\"";
+	if (jp->npoints > 0 && jp->point_len != params->dims)
+		return "point length differs from \"dims\"";
+	for (t = 0; t < jp->ntrees; t++)
+		if (jp->tree_count[t] > params->sample_size ||
+			jp->tree_count[t] > jp->ints[JK_POINTS_SEEN])
+			return "too many points in a tree";
+	return NULL;
+}
+
+/* formats "what at byte N" with the allocator */
+static const char *
+json_error(const RcfAllocator *a, const char *what, size_t pos)
+{
+	size_t		len = strlen(what) + 40;
+	char	   *msg = rcf_alloc(a, len);
+
+	snprintf(msg, len, "%s at byte %zu", what, pos);
+	return msg;
+}
+
+/*
+ * Model bytes from the JSON form.  On error returns NULL and sets *err to a
+ * message naming the byte offset; that message is allocated with the
+ * allocator (a palloc'd string in the backend), and *len is set to the
+ * offset.
+ */
+uint8_t *
+rcf_model_from_json(const char *json, size_t *len,
+					const RcfAllocator *allocator, const char **err)
+{
+	JsonParser *jp = rcf_alloc(allocator, sizeof(JsonParser));
+	RcfParams	params;
+	RcfSource	src = {jp, json_count, json_point_at};
+	uint8_t    *buf = NULL;
+	const char *what;
+	int			key;
+
+	memset(jp, 0, sizeof(JsonParser));
+	jp->s = json;
+	jp->a = allocator;
+	jp->point_len = -1;
+	*err = NULL;
+	if (!json_object(jp))
+		*err = json_error(allocator, jp->err, *len = jp->err_pos);
+	else if ((what = json_check(jp, &params, &key)) != NULL)
+		*err = json_error(allocator, what, *len = jp->key_pos[key]);
+	else
+	{
+		*len = rcf_model_bytes(params.num_trees, params.dims, jp->npoints);
+		buf = rcf_alloc(allocator, *len);
+		rcf_model_encode(&params, jp->ints[JK_POINTS_SEEN], &src, buf);
+	}
+	rcf_free(allocator, jp->values);
+	rcf_free(allocator, jp);
+	return buf;
+}
