@@ -4,8 +4,8 @@
  *	  Random Cut Forest core: reservoir sampling, robust random cut trees,
  *	  scoring, attribution, streaming update and the serialised model.
  *
- * This header and rcf_forest.c include no PostgreSQL header, so the C unit
- * tests and the benchmarks link the core directly.  Callers validate their
+ * This header and the core files (see rcf_core.h) include no PostgreSQL
+ * header, so the C unit tests and the benchmarks link the core directly.  Callers validate their
  * input (finite values, matching dimensions) before calling in; functions
  * that can meet bad bytes (deserialising, decoding, parsing) return NULL and
  * set *err to a static English message instead.
