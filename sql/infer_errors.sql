@@ -13,44 +13,9 @@ SET pg_infer.aws_secret_access_key = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY';
 SET pg_infer.aws_region = 'us-east-1';
 \set VERBOSITY default
 
--- The endpoint's control API, read with node's fetch: the reply as jsonb
-CREATE OR REPLACE FUNCTION infer_test_http(url text, method text DEFAULT 'GET',
-                                           body text DEFAULT '')
-RETURNS jsonb LANGUAGE plpgsql AS $f$
-DECLARE
-	script text := 'const [u,m,b]=process.argv.slice(1);'
-		'fetch(u,{method:m,body:m==="GET"?undefined:b})'
-		'.then(r=>r.text()).then(t=>console.log(t.replace(/\n/g," ")))';
-	command text := 'node -e';
-	arg text;
-	reply text;
-BEGIN
-	FOREACH arg IN ARRAY ARRAY[script, url, method, body] LOOP
-		command := command || ' ''' || replace(arg, '''', '''\''''') || '''';
-	END LOOP;
-	IF to_regclass('pg_temp.infer_test_reply') IS NULL THEN
-		CREATE TEMP TABLE infer_test_reply (line text);
-	END IF;
-	TRUNCATE infer_test_reply;
-	EXECUTE format('COPY infer_test_reply FROM PROGRAM %L '
-				   'WITH (FORMAT csv, QUOTE %L, DELIMITER %L)',
-				   command, E'\x01', E'\x02');
-	SELECT string_agg(line, ' ') INTO reply FROM infer_test_reply;
-	RETURN reply::jsonb;
-END
-$f$;
--- EXPLAIN ANALYZE of a query, without the byte counts
-CREATE OR REPLACE FUNCTION infer_test_explain(query text) RETURNS SETOF text
-LANGUAGE plpgsql AS $f$
-DECLARE
-	line text;
-BEGIN
-	FOR line IN EXECUTE 'EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) ' || query
-	LOOP
-		RETURN NEXT regexp_replace(line, '(Bytes \w+): \d+', '\1: N');
-	END LOOP;
-END
-$f$;
+\set ECHO none
+\i test/sql/infer_helpers.sql
+\set ECHO all
 SELECT infer_test_http(:'endpoint' || '/_reset', 'POST');
 SELECT pg_infer_stats_reset();
 
