@@ -457,7 +457,8 @@ ReScanInferScan(CustomScanState *node)
 	InferScanState *state = (InferScanState *) node;
 	PlanState  *child = outerPlanState(node);
 
-	AwsHttpEnd(state->http);
+	if (state->http)
+		AwsHttpEnd(state->http);
 	while (state->nchunks > 0)
 		RetireHead(state);
 	state->head = 0;
