@@ -73,7 +73,7 @@ typedef struct AwsHttpRequest
 	size_t		body_len;
 	void	   *private_data;	/* the caller's, untouched */
 
-	/* set by AwsHttpPerform */
+	/* set once AwsHttpWait has returned for it */
 	long		status;			/* HTTP status of the last attempt; 0 if none */
 	StringInfoData response;	/* body of the last attempt */
 	char	   *content_type;	/* response Content-Type, or NULL */
@@ -86,25 +86,20 @@ typedef struct AwsHttpRequest
 } AwsHttpRequest;
 
 /*
- * Performs the requests with at most max_in_flight of them on the wire at
- * once, reusing connections.  Each is signed (when it has a service) at
- * every attempt and retried with exponential backoff and jitter on
- * throttling (HTTP 429, or an error type naming throttling), 5xx and
- * connection errors, up to pg_infer.max_retries times; never on other 4xx.
- * A query cancel or statement_timeout stops every transfer at once.
- * Returns when all requests have their final outcome: the caller checks
+ * Performing requests: AwsHttpBegin opens a batch in the current memory
+ * context, with at most max_in_flight requests on the wire at once and
+ * connections reused; AwsHttpAdd starts a request without waiting;
+ * AwsHttpWait waits for one request (or, with NULL, all) and forgets it;
+ * AwsHttpEnd stops whatever is still under way.  If the batch's memory
+ * goes first (an ERROR), its requests are stopped then, so a caller may
+ * keep requests in flight while it does other work.
+ *
+ * Each request is signed (when it has a service) at every attempt and
+ * retried with exponential backoff and jitter on throttling (HTTP 429, or
+ * an error type naming throttling), 5xx and connection errors, up to
+ * pg_infer.max_retries times; never on other 4xx.  A query cancel or
+ * statement_timeout stops every transfer at once.  The caller checks
  * status 200 and reports failures (see AwsHttpReportFailure).
- */
-extern void AwsHttpPerform(AwsHttpRequest **requests, int nrequests,
-						   int max_in_flight);
-
-/*
- * The same one request at a time, for callers that keep requests in flight
- * while they do other work: AwsHttpBegin opens a batch in the current
- * memory context, AwsHttpAdd starts a request without waiting, AwsHttpWait
- * waits for one request (or, with NULL, all), AwsHttpEnd stops whatever is
- * still under way.  If the batch's memory goes first (an ERROR), its
- * requests are stopped then.
  */
 typedef struct AwsHttpBatch AwsHttpBatch;
 

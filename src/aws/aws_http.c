@@ -6,11 +6,10 @@
  *
  * Each backend keeps one curl multi handle, whose connection cache lets
  * connections outlive a query, and a pool of easy handles, reset before
- * they are used again.  AwsHttpPerform and AwsHttpWait drive the multi
- * handle themselves, waking at least every 100 ms to run
- * CHECK_FOR_INTERRUPTS, and a
- * progress callback stops a transfer as soon as a cancel or a statement
- * timeout is pending.  On any ERROR every easy handle is taken out of the
+ * they are used again.  AwsHttpWait drives the multi handle itself,
+ * waking at least every 100 ms to run CHECK_FOR_INTERRUPTS, and a progress
+ * callback stops a transfer as soon as a cancel or a statement timeout is
+ * pending.  On any ERROR every easy handle is taken out of the
  * multi handle (libcurl then closes a connection left mid-transfer) and
  * reset, so nothing leaks and the next query starts clean.
  *
@@ -948,28 +947,6 @@ void
 AwsHttpEnd(AwsHttpBatch *batch)
 {
 	MemoryContextDelete(batch->context);
-}
-
-/* Performs the requests, several at once, with retries; see aws.h */
-void
-AwsHttpPerform(AwsHttpRequest **requests, int nrequests, int max_in_flight)
-{
-	AwsHttpBatch *batch;
-
-	if (nrequests <= 0)
-		return;
-	batch = AwsHttpBegin(max_in_flight);
-	PG_TRY();
-	{
-		for (int i = 0; i < nrequests; i++)
-			AwsHttpAdd(batch, requests[i]);
-		AwsHttpWait(batch, NULL);
-	}
-	PG_FINALLY();
-	{
-		AwsHttpEnd(batch);
-	}
-	PG_END_TRY();
 }
 
 /* One unsigned request with a short timeout and no retry; see aws.h */
