@@ -80,7 +80,7 @@ typedef enum InferCallKind
 	INFER_CALL_ADHOC			/* sagemaker_infer(endpoint, ...) */
 } InferCallKind;
 
-extern InferCallKind InferCallKindOf(Oid funcid);
+extern InferCallKind InferCallKindOf(Oid funcid, Oid language);
 extern InferFunction *InferFunctionForCall(FuncExpr *call, MemoryContext mcxt);
 extern InferFunction *InferFunctionForFcinfo(FunctionCallInfo fcinfo);
 

@@ -58,13 +58,16 @@ IsSagemakerInfer(HeapTuple proc)
 	return !isnull && strcmp(TextDatumGetCString(prosrc), "sagemaker_infer") == 0;
 }
 
-/* Whether a function calls an endpoint, and how */
+/*
+ * Whether a function calls an endpoint, and how; "language" is the sagemaker
+ * language's OID (InferLanguageOid), which a caller checking many functions
+ * looks up once.
+ */
 InferCallKind
-InferCallKindOf(Oid funcid)
+InferCallKindOf(Oid funcid, Oid language)
 {
 	HeapTuple	proc;
 	InferCallKind result = INFER_CALL_NONE;
-	Oid			language = InferLanguageOid();
 
 	if (!OidIsValid(language))
 		return INFER_CALL_NONE;
@@ -259,7 +262,7 @@ InferFunctionForCall(FuncExpr *call, MemoryContext mcxt)
 	MemoryContext old = MemoryContextSwitchTo(mcxt);
 	InferFunction *fn;
 
-	if (InferCallKindOf(call->funcid) == INFER_CALL_FUNCTION)
+	if (InferCallKindOf(call->funcid, InferLanguageOid()) == INFER_CALL_FUNCTION)
 		fn = FunctionOfProc(call->funcid);
 	else
 	{

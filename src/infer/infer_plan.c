@@ -55,6 +55,9 @@ typedef struct BatchContext
 
 static planner_hook_type prev_planner_hook = NULL;
 
+/* The sagemaker language's OID, looked up once per planner hook run */
+static Oid	batch_language = InvalidOid;
+
 /* Whether an expression is a call that can be batched */
 static bool
 IsBatchableCall(Node *node)
@@ -65,7 +68,7 @@ IsBatchableCall(Node *node)
 	if (!IsA(node, FuncExpr))
 		return false;
 	call = (FuncExpr *) node;
-	kind = InferCallKindOf(call->funcid);
+	kind = InferCallKindOf(call->funcid, batch_language);
 	if (kind == INFER_CALL_NONE || call->funcretset || call->funcvariadic)
 		return false;
 	/* sagemaker_infer needs a constant endpoint to batch */
@@ -267,6 +270,9 @@ SplitNode(Plan *plan, BatchContext *context)
 	ResultPlace place = {INDEX_VAR, 0};
 	ListCell   *lc;
 
+	if (!ContainsCall((Node *) plan->targetlist, NULL) &&
+		!ContainsCall((Node *) plan->qual, NULL))
+		return plan;
 	foreach(lc, plan->targetlist)
 	{
 		TargetEntry *tle = flatCopyTargetEntry(lfirst(lc));
@@ -489,7 +495,10 @@ InferPlanner(Query *parse, const char *query_string, int cursorOptions,
 		stmt = standard_planner(parse, query_string, cursorOptions, boundParams);
 
 	if (!infer_batching || (cursorOptions & CURSOR_OPT_SCROLL) ||
-		stmt->commandType == CMD_UTILITY || !OidIsValid(InferLanguageOid()))
+		stmt->commandType == CMD_UTILITY)
+		return stmt;
+	batch_language = InferLanguageOid();
+	if (!OidIsValid(batch_language))
 		return stmt;
 
 	context.next_plan_id = MaxPlanId(stmt->planTree) + 1;
