@@ -97,6 +97,7 @@ rcf_train_accum(PG_FUNCTION_ARGS)
 	Jsonb	   *options = NULL;
 	ArrayType  *array;
 	int			dims;
+	int			length;
 
 	if (PG_ARGISNULL(1))
 	{
@@ -116,11 +117,12 @@ rcf_train_accum(PG_FUNCTION_ARGS)
 				 errmsg("rcf_train options must be the same for every row")));
 
 	dims = rcf_sampler_params(state->sampler)->dims;
-	if (RcfArrayLength(array, "training point") != dims)
+	length = RcfArrayLength(array, "training point");
+	if (length != dims)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("training point has %d dimensions, earlier points had %d",
-						RcfArrayLength(array, "training point"), dims)));
+						length, dims)));
 	RcfReadPoint(array, dims, state->point, "training point");
 	rcf_sampler_add(state->sampler, state->point);
 	PG_RETURN_POINTER(state);
