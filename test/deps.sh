@@ -13,12 +13,13 @@ cd "$(dirname "$0")/.."
 packages=(
 	make gcc postgresql-15 postgresql-server-dev-15
 	libcurl4-openssl-dev libssl-dev libjson-c-dev
+	libmariadb-dev mariadb-server mariadb-client python3
 )
 # Node.js may come from elsewhere than Debian (with its own npm): take the
 # packages only when the commands are missing
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 if [ "${1:-}" = bench ]; then
-	packages+=(python3-sklearn python3-numpy valgrind)
+	packages+=(python3-sklearn python3-numpy valgrind postgresql-15-mysql-fdw)
 fi
 
 missing=()

@@ -9,6 +9,8 @@
 # Each service writes its connection settings as shell assignments to
 # $PG_INFER_SERVICES/env.sh, which callers source.  Services known today:
 #   endpoint   the SageMaker-compatible test endpoint (test/endpoint/)
+#   mariadb    a MariaDB server with its own data directory, loaded with
+#              test/mysql/*.sql (PG_INFER_MYSQL_PORT, _USER, _PASSWORD, _DB)
 #
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,19 +43,61 @@ start_endpoint() {
 	echo "export PG_INFER_TEST_ENDPOINT=http://127.0.0.1:$port" >>"$state/env.sh"
 }
 
+# Starts a throwaway MariaDB server as root on loopback, its data in $state
+start_mariadb() {
+	local port dir=$state/mariadb
+	port=$(free_port)
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	mariadb-install-db --no-defaults --user=root --datadir="$dir/data" \
+		--auth-root-authentication-method=normal --skip-test-db \
+		>"$dir/install.log" 2>&1 || { cat "$dir/install.log" >&2; return 1; }
+	mariadbd --no-defaults --user=root --datadir="$dir/data" \
+		--bind-address=127.0.0.1 --port="$port" --socket="$dir/mysqld.sock" \
+		--pid-file="$dir/mysqld.pid" --log-error="$dir/error.log" \
+		--skip-log-bin --innodb-buffer-pool-size=256M \
+		--character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci \
+		>/dev/null 2>&1 &
+	echo $! >"$state/mariadb.pid"
+	wait_for_line "$dir/error.log" "ready for connections"
+	cat >>"$state/env.sh" <<-EOF
+		export PG_INFER_MYSQL_PORT=$port
+		export PG_INFER_MYSQL_USER=regress_app
+		export PG_INFER_MYSQL_PASSWORD=regress-secret-$RANDOM$RANDOM
+		export PG_INFER_MYSQL_DB=pg_infer_test
+		export PG_INFER_MYSQL_SOCKET=$dir/mysqld.sock
+	EOF
+	# shellcheck disable=SC1091
+	. "$state/env.sh"
+	mariadb --no-defaults --socket="$dir/mysqld.sock" -uroot <<-EOF
+		CREATE DATABASE $PG_INFER_MYSQL_DB;
+		CREATE USER '$PG_INFER_MYSQL_USER'@'127.0.0.1' IDENTIFIED BY '$PG_INFER_MYSQL_PASSWORD';
+		GRANT ALL ON $PG_INFER_MYSQL_DB.* TO '$PG_INFER_MYSQL_USER'@'127.0.0.1';
+		GRANT PROCESS ON *.* TO '$PG_INFER_MYSQL_USER'@'127.0.0.1';
+	EOF
+	for f in test/mysql/*.sql; do
+		[ -e "$f" ] || continue
+		mariadb --no-defaults --socket="$dir/mysqld.sock" -uroot "$PG_INFER_MYSQL_DB" <"$f"
+	done
+}
+
 case "${1:-}" in
 start)
 	shift
 	mkdir -p "$state"
 	: >"$state/env.sh"
-	for service in "${@:-endpoint}"; do
+	[ "$#" -gt 0 ] || set -- endpoint mariadb
+	for service in "$@"; do
 		"start_$service"
 	done
 	;;
 stop)
 	for pidfile in "$state"/*.pid; do
 		[ -e "$pidfile" ] || continue
-		kill "$(cat "$pidfile")" 2>/dev/null || true
+		pid=$(cat "$pidfile")
+		kill "$pid" 2>/dev/null || true
+		# wait (up to 10 s) so that nothing outlives the caller
+		for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 		rm -f "$pidfile"
 	done
 	;;
