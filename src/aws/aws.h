@@ -20,6 +20,7 @@ extern int	aws_connect_timeout_ms;		/* pg_infer.connect_timeout */
 extern int	aws_request_timeout_ms;		/* pg_infer.request_timeout */
 extern int	aws_max_retries;			/* pg_infer.max_retries */
 extern int	aws_max_in_flight;			/* pg_infer.max_in_flight */
+extern int	aws_max_reply_size;			/* pg_infer.max_reply_size */
 extern char *aws_region_setting;	/* pg_infer.aws_region */
 extern char *aws_access_key_id_setting;	/* pg_infer.aws_access_key_id */
 extern char *aws_secret_access_key_setting;	/* pg_infer.aws_secret_access_key */
@@ -79,6 +80,8 @@ typedef struct AwsHttpRequest
 	char	   *content_type;	/* response Content-Type, or NULL */
 	char	   *error_type;		/* x-amzn-ErrorType up to its ':', or NULL */
 	char	   *transport_error;	/* curl's message when no reply came */
+	char	   *transport_reason;	/* the same without host or URL */
+	bool		reply_too_large;	/* stopped at pg_infer.max_reply_size */
 	int			attempts;		/* 1 + retries */
 	size_t		bytes_sent;
 	size_t		bytes_received;
@@ -111,7 +114,9 @@ extern void AwsHttpEnd(AwsHttpBatch *batch);
 /*
  * Raises the ERROR for a failed request: names "what" (e.g. the endpoint),
  * the HTTP status and AWS error type, with the remote message in the
- * detail; never any credential.
+ * detail; never any credential.  Remote text is redacted before it is
+ * clipped; a transport error names the host or URL to superusers only
+ * (with any userinfo password masked).
  */
 extern void AwsHttpReportFailure(const AwsHttpRequest *request,
 								 const char *what);
@@ -124,5 +129,11 @@ extern void AwsHttpReportFailure(const AwsHttpRequest *request,
 extern bool AwsHttpFetch(const char *method, const char *url, List *headers,
 						 int timeout_ms, long *status, StringInfo body,
 						 char **error);
+
+/*
+ * True when text holds a control character (below 0x20, or 0x7f): such a
+ * value must never become an HTTP header or a part of a URL.
+ */
+extern bool AwsHasControlCharacter(const char *text);
 
 #endif							/* PG_INFER_AWS_H */

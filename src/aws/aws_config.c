@@ -21,12 +21,17 @@
 
 #include "aws/aws.h"
 
+/* Largest reply kept in memory by default, and at most (MaxAllocSize) */
+#define DEFAULT_MAX_REPLY_SIZE	(32 * 1024 * 1024)
+#define MAX_REPLY_SIZE_LIMIT	(1024 * 1024 * 1024 - 1)
+
 /*--- Settings ---*/
 
 int			aws_connect_timeout_ms = 5000;
 int			aws_request_timeout_ms = 60000;
 int			aws_max_retries = 3;
 int			aws_max_in_flight = 4;
+int			aws_max_reply_size = DEFAULT_MAX_REPLY_SIZE;
 char	   *aws_region_setting = NULL;
 char	   *aws_access_key_id_setting = NULL;
 char	   *aws_secret_access_key_setting = NULL;
@@ -54,7 +59,12 @@ CheckRegion(char **newval, void **extra, GucSource source)
 	return true;
 }
 
-/* Accepts an empty value or one without control characters or blanks */
+/*
+ * Accepts an empty value or one without control characters or blanks.
+ * The message is set here, so that PostgreSQL's default one ("invalid
+ * value for parameter ...: <value>"), which would echo the credential, is
+ * never used.
+ */
 static bool
 CheckCredential(char **newval, void **extra, GucSource source)
 {
@@ -66,7 +76,7 @@ CheckCredential(char **newval, void **extra, GucSource source)
 	{
 		if (*p <= ' ' || *p == 0x7f)
 		{
-			/* never echo the value: it is a credential */
+			GUC_check_errmsg("invalid value for an AWS credential setting");
 			GUC_check_errdetail("AWS credentials contain no blanks or control characters.");
 			return false;
 		}
@@ -126,6 +136,13 @@ DefineHttpSettings(void)
 							&aws_max_in_flight,
 							4, 1, 64,
 							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("pg_infer.max_reply_size",
+							"Largest reply body accepted from an AWS service or inference endpoint (superuser only).",
+							"A larger reply is stopped while it is received, with an error. Each request in flight may hold this much memory.",
+							&aws_max_reply_size,
+							DEFAULT_MAX_REPLY_SIZE, 1024, MAX_REPLY_SIZE_LIMIT,
+							PGC_SUSET, GUC_UNIT_BYTE,
 							NULL, NULL, NULL);
 }
 

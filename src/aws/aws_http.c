@@ -6,7 +6,10 @@
  *
  * Each backend keeps one curl multi handle, whose connection cache lets
  * connections outlive a query, and a pool of easy handles, reset before
- * they are used again.  AwsHttpWait drives the multi handle itself,
+ * they are used again.  Several batches may be open at once (a call nested
+ * in another's arguments, a subquery's batch scan): each transfer belongs
+ * to one batch, and an attempt that finishes while another batch drives
+ * the multi handle is credited to its own.  AwsHttpWait drives the multi handle itself,
  * waking at least every 100 ms to run CHECK_FOR_INTERRUPTS, and a progress
  * callback stops a transfer as soon as a cancel or a statement timeout is
  * pending.  On any ERROR every easy handle is taken out of the
@@ -18,7 +21,9 @@
  * failure, and headers are copied into fixed buffers.
  *
  * Nothing here logs or reports headers: the Authorization header and the
- * session token only ever go to libcurl.
+ * session token only ever go to libcurl.  Header lines and URLs with a
+ * control character are refused (no header or request can be smuggled in);
+ * remote text is redacted before it is clipped and shown.
  *
  * IDENTIFICATION
  *	  src/aws/aws_http.c
@@ -54,8 +59,10 @@
 #define MAX_FETCH_BODY			(64 * 1024)
 /* Most bytes of a remote message shown in an error */
 #define MAX_REMOTE_MESSAGE		500
-/* Room for one response header value we keep */
+/* Room for one response header value we keep (longer ones are dropped) */
 #define HEADER_VALUE_MAX		256
+/* Most bytes of an AWS error type shown in a message */
+#define MAX_ERROR_TYPE_SHOWN	100
 
 /* Where a request stands */
 typedef enum TransferState
@@ -69,6 +76,7 @@ typedef enum TransferState
 typedef struct Transfer
 {
 	AwsHttpRequest *request;
+	AwsHttpBatch *owner;		/* the batch it belongs to; NULL for a fetch */
 	TransferState state;
 	CURL	   *easy;			/* while an attempt is prepared or running */
 	bool		in_multi;		/* easy was added to the multi handle */
@@ -179,6 +187,7 @@ WriteBody(char *data, size_t size, size_t nmemb, void *arg)
 	if ((size_t) buf->len + n > t->max_body)
 	{
 		t->body_problem = "the reply is too large";
+		t->request->reply_too_large = true;
 		return 0;
 	}
 	if ((size_t) buf->len + n + 1 > (size_t) buf->maxlen)
@@ -205,7 +214,12 @@ WriteBody(char *data, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
-/* Copies a header's trimmed value, up to the first ':' if cut_colon */
+/*
+ * Copies a header's trimmed value, up to the first ':' if cut_colon.  A
+ * value that does not fit is dropped whole, never clipped: a clipped value
+ * could show the prefix of a secret a hostile server reflected, which
+ * redaction (matching whole secrets) would not recognise.
+ */
 static void
 CopyHeaderValue(const char *value, size_t len, char *out, bool cut_colon)
 {
@@ -216,15 +230,40 @@ CopyHeaderValue(const char *value, size_t len, char *out, bool cut_colon)
 	while (len > 0 && (value[len - 1] == '\r' || value[len - 1] == '\n' ||
 					   value[len - 1] == ' ' || value[len - 1] == '\t'))
 		len--;
-	while (n < len && n < HEADER_VALUE_MAX - 1 && !(cut_colon && value[n] == ':'))
+	while (n < len && !(cut_colon && value[n] == ':'))
 	{
 		/* keep the value printable ASCII: it may end up in a message */
 		unsigned char c = (unsigned char) value[n];
 
+		if (n == HEADER_VALUE_MAX - 1)
+		{
+			n = 0;
+			break;
+		}
 		out[n] = (c < ' ' || c >= 0x7f) ? '?' : (char) c;
 		n++;
 	}
 	out[n] = '\0';
+}
+
+/* The value of a Content-Length header line, or -1 when it has none */
+static int64
+ContentLength(const char *value, size_t len)
+{
+	int64		result = 0;
+	size_t		i = 0;
+
+	while (i < len && (value[i] == ' ' || value[i] == '\t'))
+		i++;
+	if (i == len || value[i] < '0' || value[i] > '9')
+		return -1;
+	for (; i < len && value[i] >= '0' && value[i] <= '9'; i++)
+	{
+		if (result > PG_INT64_MAX / 10 - 10)
+			return PG_INT64_MAX;
+		result = result * 10 + (value[i] - '0');
+	}
+	return result;
 }
 
 /* True when the header line starts with name and a colon */
@@ -239,13 +278,25 @@ HeaderIs(const char *line, size_t len, const char *name, size_t *vstart)
 	return true;
 }
 
-/* Keeps the response headers we need: Content-Type and x-amzn-ErrorType */
+/*
+ * Keeps the response headers we need: Content-Type and x-amzn-ErrorType;
+ * stops a reply whose announced Content-Length is over the limit before
+ * any of its body is read.
+ */
 static size_t
 ReadHeader(char *data, size_t size, size_t nitems, void *arg)
 {
 	Transfer   *t = (Transfer *) arg;
 	size_t		n = size * nitems;
 	size_t		v;
+
+	if (HeaderIs(data, n, "content-length", &v) &&
+		ContentLength(data + v, n - v) > (int64) t->max_body)
+	{
+		t->body_problem = "the reply is too large";
+		t->request->reply_too_large = true;
+		return 0;
+	}
 
 	if (n >= 5 && memcmp(data, "HTTP/", 5) == 0)
 	{
@@ -301,6 +352,66 @@ TakeCurlString(char *s)
 	return copy;
 }
 
+/*
+ * The password of a URL's userinfo ("scheme://user:password@host"), or
+ * NULL when it has none
+ */
+static char *
+UrlPassword(const char *url)
+{
+	const char *start = strstr(url, "://");
+	const char *end;
+	const char *at = NULL;
+	const char *colon;
+
+	if (start == NULL)
+		return NULL;
+	start += 3;
+	end = start + strcspn(start, "/?#");
+	for (const char *p = start; p < end; p++)
+		if (*p == '@')
+			at = p;
+	if (at == NULL || (colon = memchr(start, ':', at - start)) == NULL ||
+		colon + 1 == at)
+		return NULL;
+	return pnstrdup(colon + 1, at - colon - 1);
+}
+
+/* A copy of text with every occurrence of the URL's password masked */
+static char *
+MaskUrlPassword(const char *text, const char *url)
+{
+	char	   *copy = pstrdup(text);
+	char	   *password = UrlPassword(url);
+	char	   *p;
+
+	if (password == NULL)
+		return copy;
+	while ((p = strstr(copy, password)) != NULL)
+		memset(p, '*', strlen(password));
+	return copy;
+}
+
+/*
+ * Raises the ERROR for a URL that cannot be used: superusers see it with
+ * its password masked; others, who cannot set it, are told only that the
+ * configured one is invalid.
+ */
+static void pg_attribute_noreturn()
+ReportBadUrl(const char *url, const char *detail)
+{
+	if (superuser())
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid URL \"%s\"", MaskUrlPassword(url, url)),
+				 errdetail("%s", detail)));
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid URL of the configured endpoint"),
+			 errdetail("%s", detail),
+			 errhint("The URL is shown to superusers only; ask an administrator to check it.")));
+}
+
 /* Parses a request's URL into its Host header value, path and query */
 static void
 ParseUrl(Transfer *t, const char *url)
@@ -317,6 +428,8 @@ ParseUrl(Transfer *t, const char *url)
 		ereport(ERROR,
 				(errcode(ERRCODE_OUT_OF_MEMORY),
 				 errmsg("out of memory")));
+	if (AwsHasControlCharacter(url))
+		ReportBadUrl(url, "A URL cannot hold control characters such as carriage return or line feed.");
 	ok = curl_url_set(u, CURLUPART_URL, url, CURLU_PATH_AS_IS) == CURLUE_OK &&
 		curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
 		curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
@@ -334,10 +447,7 @@ ParseUrl(Transfer *t, const char *url)
 	t->path = TakeCurlString(path);
 	t->query = TakeCurlString(query);
 	if (!ok || (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid URL \"%s\"", url),
-				 errdetail("Only http and https URLs with a host are supported.")));
+		ReportBadUrl(url, "Only http and https URLs with a host are supported.");
 	if (port && !((strcmp(scheme, "http") == 0 && strcmp(port, "80") == 0) ||
 				  (strcmp(scheme, "https") == 0 && strcmp(port, "443") == 0)))
 		t->host_header = psprintf("%s:%s", host, port);
@@ -345,11 +455,23 @@ ParseUrl(Transfer *t, const char *url)
 		t->host_header = host;
 }
 
-/* Appends a header line to the attempt's list */
+/*
+ * Appends a header line to the attempt's list; a line with a control
+ * character (a smuggled header or request) is refused, naming the header
+ * but never its value.
+ */
 static void
 AddHeader(Transfer *t, const char *line)
 {
-	struct curl_slist *list = curl_slist_append(t->headers, line);
+	struct curl_slist *list;
+
+	if (AwsHasControlCharacter(line))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("HTTP header \"%.*s\" holds a control character",
+						(int) Min(strcspn(line, ":\r\n"), 64), line),
+				 errdetail("Values sent as HTTP headers cannot hold control characters such as carriage return or line feed.")));
+	list = curl_slist_append(t->headers, line);
 
 	if (list == NULL)
 		ereport(ERROR,
@@ -505,6 +627,8 @@ PrepareAttempt(Transfer *t, long connect_ms, long total_ms)
 	r->content_type = NULL;
 	r->error_type = NULL;
 	r->transport_error = NULL;
+	r->transport_reason = NULL;
+	r->reply_too_large = false;
 	resetStringInfo(&r->response);
 	t->content_type[0] = '\0';
 	t->error_type[0] = '\0';
@@ -564,11 +688,17 @@ RecordOutcome(Transfer *t, CURLcode rc)
 	if (t->error_type[0])
 		r->error_type = MemoryContextStrdup(t->result_context, t->error_type);
 	if (rc != CURLE_OK)
+	{
+		const char *reason = t->body_problem ? t->body_problem :
+			rc == CURLE_ABORTED_BY_CALLBACK ? "canceled" : curl_easy_strerror(rc);
+
+		/* curl's own message may name the host; its strerror does not */
+		r->transport_reason = MemoryContextStrdup(t->result_context, reason);
 		r->transport_error =
 			MemoryContextStrdup(t->result_context,
-								t->body_problem ? t->body_problem :
-								rc == CURLE_ABORTED_BY_CALLBACK ? "canceled" :
-								t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc));
+								t->body_problem == NULL && t->errbuf[0] ?
+								t->errbuf : reason);
+	}
 	r->elapsed_ms = (NowMicros() - t->started) / 1000.0;
 }
 
@@ -769,10 +899,11 @@ Pump(AwsHttpBatch *batch)
 			continue;
 		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **) &t);
 		FinishAttempt(t, msg->data.result);
-		batch->in_flight--;
+		/* the multi handle is shared: the transfer may be another batch's */
+		t->owner->in_flight--;
 		finished++;
 		if (t->state == XFER_DONE)
-			batch->ndone++;
+			t->owner->ndone++;
 	}
 	return finished;
 }
@@ -843,6 +974,8 @@ ResetOutcome(AwsHttpRequest *r, MemoryContext context)
 	r->content_type = NULL;
 	r->error_type = NULL;
 	r->transport_error = NULL;
+	r->transport_reason = NULL;
+	r->reply_too_large = false;
 	r->attempts = 0;
 	r->bytes_sent = 0;
 	r->bytes_received = 0;
@@ -894,9 +1027,10 @@ AwsHttpAdd(AwsHttpBatch *batch, AwsHttpRequest *request)
 	}
 	t = MemoryContextAllocZero(batch->context, sizeof(Transfer));
 	t->request = request;
+	t->owner = batch;
 	t->state = XFER_WAITING;
 	t->result_context = caller;
-	t->max_body = MaxAllocSize - 1;
+	t->max_body = (size_t) aws_max_reply_size;
 	ResetOutcome(request, caller);
 	MemoryContextSwitchTo(batch->context);
 	ParseUrl(t, request->url);
@@ -996,10 +1130,10 @@ AwsHttpFetch(const char *method, const char *url, List *headers,
 /*--- Reporting ---*/
 
 /*
- * Makes remote text safe to show: cut at the first invalid character of
- * the database encoding (non-ASCII bytes become '?' unless it is UTF-8),
- * control characters made blanks, clipped to limit bytes, credentials
- * masked.
+ * Makes remote text safe to show: credentials masked first (so that
+ * clipping never leaves the prefix of one), control characters made
+ * blanks, cut at the first invalid character of the database encoding
+ * (non-ASCII bytes become '?' unless it is UTF-8), clipped to limit bytes.
  */
 static char *
 SafeText(const char *text, int len, int limit)
@@ -1007,6 +1141,8 @@ SafeText(const char *text, int len, int limit)
 	char	   *copy = pnstrdup(text, len);
 	int			encoding = GetDatabaseEncoding();
 
+	len = strlen(copy);
+	AwsRedactCredentials(copy);
 	for (int i = 0; i < len; i++)
 	{
 		unsigned char c = (unsigned char) copy[i];
@@ -1026,32 +1162,31 @@ SafeText(const char *text, int len, int limit)
 	}
 	else
 		copy[len] = '\0';
-	AwsRedactCredentials(copy);
 	return copy;
 }
 
-/* The "message" of a JSON error reply copied into out; false if none */
-static bool
-JsonMessage(const char *body, char *out, size_t outsize)
+/* The "message" of a JSON error reply, whole and palloc'd, or NULL */
+static char *
+JsonMessage(const char *body)
 {
 	static const char *const keys[] = {"message", "Message", "errorMessage", "error"};
 	json_object *root = json_tokener_parse(body);
-	bool		found = false;
+	char	   *found = NULL;
 
 	if (root == NULL)
-		return false;
+		return NULL;
 	if (json_object_is_type(root, json_type_object))
 	{
-		for (int i = 0; i < lengthof(keys) && !found; i++)
+		for (int i = 0; i < lengthof(keys) && found == NULL; i++)
 		{
 			json_object *member;
 
 			if (json_object_object_get_ex(root, keys[i], &member) &&
 				json_object_is_type(member, json_type_string))
-			{
-				strlcpy(out, json_object_get_string(member), outsize);
-				found = true;
-			}
+				found = palloc_extended(json_object_get_string_len(member) + 1,
+										MCXT_ALLOC_NO_OOM);
+			if (found)
+				strcpy(found, json_object_get_string(member));
 		}
 	}
 	json_object_put(root);
@@ -1063,7 +1198,7 @@ static char *
 RemoteMessage(const AwsHttpRequest *r)
 {
 	const char *body = r->response.data;
-	char		message[2048];
+	char	   *message;
 	const char *start,
 			   *end;
 
@@ -1072,7 +1207,7 @@ RemoteMessage(const AwsHttpRequest *r)
 	while (*body == ' ' || *body == '\n' || *body == '\r' || *body == '\t')
 		body++;
 	if ((*body == '{' || (r->content_type && strstr(r->content_type, "json"))) &&
-		JsonMessage(body, message, sizeof(message)))
+		(message = JsonMessage(body)) != NULL)
 		return SafeText(message, strlen(message), MAX_REMOTE_MESSAGE);
 	/* the XML errors of S3 */
 	if (*body == '<' && (start = strstr(body, "<Message>")) != NULL &&
@@ -1085,11 +1220,47 @@ RemoteMessage(const AwsHttpRequest *r)
 					MAX_REMOTE_MESSAGE);
 }
 
+/*
+ * Raises the ERROR of a request that got no reply.  curl's message may
+ * name the host and port, and the URL may hold a userinfo password: only
+ * superusers, who may set the URL, see the message (password masked);
+ * others get curl's host-free description of the failure.
+ */
+static void
+ReportTransportFailure(const AwsHttpRequest *request, const char *what,
+					   const char *attempts)
+{
+	if (request->reply_too_large)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%s failed: the reply is larger than pg_infer.max_reply_size (%d bytes)",
+						what, aws_max_reply_size),
+				 errdetail_internal("%s", attempts),
+				 errhint("Send fewer rows per request (pg_infer.batch_size), or ask a superuser to raise pg_infer.max_reply_size.")));
+	if (request->transport_error == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_CONNECTION_FAILURE),
+				 errmsg("%s failed: no reply", what),
+				 errdetail_internal("%s", attempts)));
+	if (superuser())
+		ereport(ERROR,
+				(errcode(ERRCODE_CONNECTION_FAILURE),
+				 errmsg("%s failed: %s", what,
+						MaskUrlPassword(request->transport_error, request->url)),
+				 errdetail_internal("%s", attempts)));
+	ereport(ERROR,
+			(errcode(ERRCODE_CONNECTION_FAILURE),
+			 errmsg("%s failed: %s", what, request->transport_reason),
+			 errdetail_internal("%s The configured endpoint could not be reached; its address is shown to superusers only.",
+								attempts)));
+}
+
 /* Raises the ERROR for a failed request; see aws.h */
 void
 AwsHttpReportFailure(const AwsHttpRequest *request, const char *what)
 {
 	char	   *remote = (request->status != 0) ? RemoteMessage(request) : NULL;
+	char	   *error_type = NULL;
 	StringInfoData detail;
 	int			sqlstate;
 
@@ -1098,15 +1269,13 @@ AwsHttpReportFailure(const AwsHttpRequest *request, const char *what)
 		appendStringInfoString(&detail, "1 attempt was made.");
 	else
 		appendStringInfo(&detail, "%d attempts were made.", request->attempts);
+	if (request->status == 0)
+		ReportTransportFailure(request, what, detail.data);
 	if (remote)
 		appendStringInfo(&detail, " Remote message: %s", remote);
-
-	if (request->status == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_CONNECTION_FAILURE),
-				 errmsg("%s failed: %s", what,
-						request->transport_error ? request->transport_error : "no reply"),
-				 errdetail_internal("%s", detail.data)));
+	if (request->error_type)
+		error_type = SafeText(request->error_type, strlen(request->error_type),
+							  MAX_ERROR_TYPE_SHOWN);
 
 	if (IsThrottled(request->status, request->error_type))
 		sqlstate = ERRCODE_INSUFFICIENT_RESOURCES;
@@ -1114,13 +1283,25 @@ AwsHttpReportFailure(const AwsHttpRequest *request, const char *what)
 		sqlstate = ERRCODE_EXTERNAL_ROUTINE_EXCEPTION;
 	ereport(ERROR,
 			(errcode(sqlstate),
-			 request->error_type ?
+			 error_type ?
 			 errmsg("%s failed: HTTP %ld (%s)", what, request->status,
-					request->error_type) :
+					error_type) :
 			 errmsg("%s failed: HTTP %ld", what, request->status),
 			 errdetail_internal("%s", detail.data),
 			 sqlstate == ERRCODE_INSUFFICIENT_RESOURCES ?
 			 errhint("The service throttled every attempt; retry later, lower pg_infer.max_in_flight or raise pg_infer.max_retries.") :
 			 (request->status == 401 || request->status == 403) ?
 			 errhint("Check the AWS credentials available to the server and pg_infer.aws_region.") : 0));
+}
+
+/*--- Checks ---*/
+
+/* True when text holds a control character; see aws.h */
+bool
+AwsHasControlCharacter(const char *text)
+{
+	for (const unsigned char *p = (const unsigned char *) text; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return true;
+	return false;
 }

@@ -10,6 +10,7 @@
 
 #include "utils/guc.h"
 
+#include "aws/aws.h"
 #include "infer/infer.h"
 
 /* InvokeEndpoint accepts 6 MB; stay clearly below it */
@@ -42,14 +43,28 @@ static const struct config_enum_entry accept_options[] = {
 	{NULL, 0, false}
 };
 
+/*
+ * Accepts a value that goes into an HTTP header or URL only without
+ * control characters: a CR or LF would let it smuggle in headers or a
+ * whole request.  Requests check again when they are made.
+ */
+static bool
+CheckHttpValue(char **newval, void **extra, GucSource source)
+{
+	if (*newval == NULL || !AwsHasControlCharacter(*newval))
+		return true;
+	GUC_check_errdetail("The value is sent in HTTP requests and cannot hold control characters such as carriage return or line feed.");
+	return false;
+}
+
 /* Defines the string setting pg_infer.<name> */
 static void
 DefineString(const char *name, const char *description, char **variable,
-			 GucContext context, int flags)
+			 GucContext context, int flags, GucStringCheckHook check)
 {
 	DefineCustomStringVariable(psprintf("pg_infer.%s", name), description,
 							   NULL, variable, "", context, flags,
-							   NULL, NULL, NULL);
+							   check, NULL, NULL);
 }
 
 /* Defines the inference settings */
@@ -80,19 +95,20 @@ InferInit(void)
 							 PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineString("json_field",
 				 "Member of each JSON result row to read, e.g. \"score\"; empty reads the row as it is.",
-				 &infer_json_field, PGC_USERSET, 0);
+				 &infer_json_field, PGC_USERSET, 0, NULL);
 	DefineString("custom_attributes",
 				 "X-Amzn-SageMaker-Custom-Attributes sent with inference requests.",
-				 &infer_custom_attributes, PGC_USERSET, 0);
+				 &infer_custom_attributes, PGC_USERSET, 0, CheckHttpValue);
 	DefineString("target_variant",
 				 "Production variant inference requests go to (X-Amzn-SageMaker-Target-Variant).",
-				 &infer_target_variant, PGC_USERSET, 0);
+				 &infer_target_variant, PGC_USERSET, 0, CheckHttpValue);
 	DefineString("target_model",
 				 "Model of a multi-model endpoint requests go to (X-Amzn-SageMaker-Target-Model).",
-				 &infer_target_model, PGC_USERSET, 0);
+				 &infer_target_model, PGC_USERSET, 0, CheckHttpValue);
 	DefineString("sagemaker_endpoint_url",
 				 "Base URL of the SageMaker runtime, replacing AWS's; a URL ending in /invocations is used as it is.",
-				 &infer_endpoint_url, PGC_SUSET, GUC_SUPERUSER_ONLY);
+				 &infer_endpoint_url, PGC_SUSET, GUC_SUPERUSER_ONLY,
+				 CheckHttpValue);
 	DefineCustomBoolVariable("pg_infer.sign_requests",
 							 "Signs inference requests with AWS SigV4; off for servers that need no AWS authentication.",
 							 NULL, &infer_sign_requests, true, PGC_SUSET, 0,

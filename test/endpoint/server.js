@@ -248,15 +248,71 @@ function createEndpoint(cfg) {
       case 'model_error':
         sendModelError(res, c, name, 500, 'injected model failure: the model raised an exception');
         return true;
+      case 'reflect':
+      case 'reflect_type':
+        sendReflection(res, c, mode);
+        return true;
       default:
         return false;
     }
+  }
+
+  // A hostile server: an error that reflects the request's secrets back.
+  // "reflect": the error type is the access key id, and the message is the
+  // session token behind 480 bytes of padding (so a client clipping at 500
+  // bytes before redacting would show the token's prefix); "reflect_type":
+  // the error type is the session token itself.
+  function sendReflection(res, c, mode) {
+    const auth = res.requestHeaders['authorization'] || '';
+    const keyId = (/Credential=([^/,]*)/.exec(auth) || [])[1] || 'NoKey';
+    const token = res.requestHeaders['x-amz-security-token'] || 'NoToken';
+    const type = mode === 'reflect' ? keyId : token;
+    const message = `${'x'.repeat(480)} ${token}`;
+    stats.bump(c, 'errors', 'Reflection');
+    const n = sendJson(res, 400, { message }, { 'x-amzn-ErrorType': `${type}:reflected` });
+    stats.add(c, 'bytes_out', n);
+  }
+
+  // A 200 reply the client must check: bytes that are not UTF-8, or a
+  // body of 3 MB (one text row of 'a's), announced with Content-Length
+  // ("big") or chunked ("big_chunked").
+  function sendHostileBody(res, c, mode, accept, nrows) {
+    if (mode === 'bad_utf8') {
+      const line = Buffer.from([0xff, 0xfe, 0x0a]);
+      const out = accept === models.CSV
+        ? Buffer.concat(Array.from({ length: nrows }, () => line))
+        : Buffer.concat([Buffer.from('{"predictions":['),
+          ...Array.from({ length: nrows }, (_, i) => Buffer.concat([
+            Buffer.from(i ? ',"' : '"'), Buffer.from([0xff, 0xfe]), Buffer.from('"')])),
+          Buffer.from(']}')]);
+      res.writeHead(200, { 'Content-Type': accept, 'Content-Length': out.length });
+      stats.add(c, 'bytes_out', out.length);
+      res.end(out);
+      return;
+    }
+    const piece = Buffer.from('a'.repeat(128 * 1024));
+    const pieces = 24;		// 3 MB
+    const headers = { 'Content-Type': models.CSV };
+    if (mode === 'big') headers['Content-Length'] = piece.length * pieces;
+    res.writeHead(200, headers);
+    let sent = 0;
+    const more = () => {
+      while (sent < pieces) {
+        sent++;
+        stats.add(c, 'bytes_out', piece.length);
+        if (sent === pieces) { res.end(Buffer.concat([piece.subarray(1), Buffer.from('\n')])); return; }
+        if (!res.write(piece)) { res.once('drain', more); return; }
+      }
+    };
+    res.on('error', () => {});
+    more();
   }
 
   // Everything about one InvokeEndpoint call after its body has been read.
   async function invoke(req, res, name, body, size, oversize, signedPath) {
     const c = stats.of(name);
     const hdrs = headerLists(req);
+    res.requestHeaders = req.headers;	// for the reflecting faults
     const h = (k) => (hdrs[k] ? hdrs[k].join(',') : undefined);
     stats.add(c, 'calls');
     stats.add(c, 'bytes', size);
@@ -341,6 +397,10 @@ function createEndpoint(cfg) {
       if (!(e instanceof models.ContentError)) throw e;
       if (e.originalStatus) sendModelError(res, c, name, e.originalStatus, e.message);
       else sendError(res, c, 400, 'ValidationError', e.message);
+      return;
+    }
+    if (['bad_utf8', 'big', 'big_chunked'].includes(mode)) {
+      sendHostileBody(res, c, mode, accept, decoded.rows.length);
       return;
     }
     const outs = decoded.rows.map(model.score);

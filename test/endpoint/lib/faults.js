@@ -6,6 +6,8 @@
 const MODES = [
   'throttle', 'throttle400', 'error5xx', 'internal500', 'model_error', 'not_ready',
   'slow', 'close', 'truncate', 'wrong_lines', 'garbage',
+  // hostile replies: reflected secrets, invalid UTF-8, oversized bodies
+  'reflect', 'reflect_type', 'bad_utf8', 'big', 'big_chunked',
 ];
 const BY_NAME_SPELLING = new Map(MODES.map((m) => [m.replace(/_/g, ''), m]));
 
