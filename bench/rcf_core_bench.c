@@ -85,20 +85,20 @@ main(int argc, char **argv)
 	int			i;
 
 	t0 = now();
-	s = rcf_sampler_create(&p, 0, &rcf_malloc_allocator);
+	s = rcf_sampler_create(&p, 0, &pi_malloc_allocator);
 	for (i = 0; i < n; i++)
 		rcf_sampler_add(s, x + (size_t) i * DIMS);
 	len = rcf_model_size(s);
 	buf = malloc(len);
 	rcf_model_write(s, buf);
 	t1 = now();
-	f = rcf_forest_decode(buf, len, &rcf_malloc_allocator, &err);
+	f = rcf_forest_decode(buf, len, &pi_malloc_allocator, &err);
 	t2 = now();
 	for (i = 0; i < n; i++)
 		sum += rcf_forest_score(f, x + (size_t) i * DIMS);
 	t3 = now();
 	rcf_forest_free(f);
-	f = rcf_forest_create(&p, &rcf_malloc_allocator);
+	f = rcf_forest_create(&p, &pi_malloc_allocator);
 	for (i = 0; i < n; i++)
 	{
 		sum += rcf_forest_score(f, x + (size_t) i * DIMS);

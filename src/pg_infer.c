@@ -31,7 +31,9 @@ _PG_init(void)
 	MarkGUCPrefixReserved("pg_infer");
 }
 
-/* Allocates from the memory context an RcfAllocator was made for */
+/*--- Allocators for the pure cores (base/base.h) ---------------------------*/
+
+/* Allocates from the memory context of the allocator; ERROR when out */
 static void *
 ContextAlloc(void *ctx, size_t size)
 {
@@ -39,18 +41,39 @@ ContextAlloc(void *ctx, size_t size)
 									  MCXT_ALLOC_HUGE);
 }
 
-/* Frees memory from ContextAlloc */
+/* Allocates from the memory context of the allocator; NULL when out */
+static void *
+ContextAllocOrNull(void *ctx, size_t size)
+{
+	return MemoryContextAllocExtended((MemoryContext) ctx, size,
+									  MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
+}
+
+/* Frees memory from either of the above */
 static void
 ContextFree(void *ctx, void *ptr)
 {
 	pfree(ptr);
 }
 
-/* An allocator for the pure cores that pallocs in the given context */
-RcfAllocator
+/* An allocator that pallocs in the given context (out of memory: ERROR) */
+PiAllocator
 PgInferAllocator(MemoryContext context)
 {
-	RcfAllocator allocator = {ContextAlloc, ContextFree, context};
+	PiAllocator allocator = {ContextAlloc, ContextFree, context};
+
+	return allocator;
+}
+
+/*
+ * A fallible allocator that pallocs in the given context: NULL when memory
+ * runs out, for cores that must free what a library holds before the
+ * caller raises the error.
+ */
+PiAllocator
+PgInferFallibleAllocator(MemoryContext context)
+{
+	PiAllocator allocator = {ContextAllocOrNull, ContextFree, context};
 
 	return allocator;
 }

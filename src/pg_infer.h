@@ -8,11 +8,12 @@
 #ifndef PG_INFER_H
 #define PG_INFER_H
 
-#include "rcf/rcf_forest.h"
+#include "base/base.h"
 #include "utils/memutils.h"
 
 /* in pg_infer.c */
-extern RcfAllocator PgInferAllocator(MemoryContext context);
+extern PiAllocator PgInferAllocator(MemoryContext context);
+extern PiAllocator PgInferFallibleAllocator(MemoryContext context);
 
 /* in rcf/rcf_type.c */
 extern void RcfInit(void);

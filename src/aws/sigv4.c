@@ -9,7 +9,8 @@
  * the signing key derived from the secret through the date, region and
  * service, and the signature with the Authorization value built from it.
  *
- * Pure C: no PostgreSQL header.  All memory is malloc'd; every function
+ * Pure C: no PostgreSQL header.  All memory is malloc'd (strings are built
+ * in PiBufs on pi_malloc_fallible, base/base.h); every function
  * that can fail frees what it allocated before returning, and sigv4_sign()
  * leaves its result zeroed on failure.  Characters are classified by hand
  * (ASCII only), never through <ctype.h>, so the backend's locale cannot
@@ -29,21 +30,11 @@
 #include <openssl/hmac.h>
 
 #include "aws/sigv4.h"
+#include "base/base.h"
 
 #define SIGV4_ALGORITHM		"AWS4-HMAC-SHA256"
 #define SIGV4_TERMINATOR	"aws4_request"
 #define SHA256_LEN			32
-
-/*--- Growable string ---*/
-
-/* A malloc'd string that remembers running out of memory */
-typedef struct StrBuf
-{
-	char	   *data;
-	size_t		len;
-	size_t		cap;
-	bool		oom;
-} StrBuf;
 
 /* One header of the canonical list: lowercase name, original value */
 typedef struct CanonHeader
@@ -63,81 +54,16 @@ typedef struct QueryParam
 static const char hexdigits_lower[] = "0123456789abcdef";
 static const char hexdigits_upper[] = "0123456789ABCDEF";
 
-/* Makes sure buf has room for extra more bytes plus a terminator */
-static bool
-buf_reserve(StrBuf *buf, size_t extra)
+/*--- Growable string ---*/
+
+/* An empty buffer on malloc that remembers running out of memory */
+static PiBuf
+buf_new(void)
 {
-	size_t		need;
-	size_t		newcap;
-	char	   *p;
+	PiBuf		buf;
 
-	if (buf->oom)
-		return false;
-	need = buf->len + extra + 1;
-	if (need <= buf->cap)
-		return true;
-	newcap = buf->cap ? buf->cap : 128;
-	while (newcap < need)
-		newcap *= 2;
-	p = realloc(buf->data, newcap);
-	if (p == NULL)
-	{
-		buf->oom = true;
-		return false;
-	}
-	buf->data = p;
-	buf->cap = newcap;
-	return true;
-}
-
-/* Appends len bytes */
-static void
-buf_append(StrBuf *buf, const char *s, size_t len)
-{
-	if (!buf_reserve(buf, len))
-		return;
-	memcpy(buf->data + buf->len, s, len);
-	buf->len += len;
-	buf->data[buf->len] = '\0';
-}
-
-/* Appends a NUL-terminated string */
-static void
-buf_appends(StrBuf *buf, const char *s)
-{
-	buf_append(buf, s, strlen(s));
-}
-
-/* Appends one byte */
-static void
-buf_appendc(StrBuf *buf, char c)
-{
-	buf_append(buf, &c, 1);
-}
-
-/* Hands the string over to the caller (NULL if memory ran out) */
-static char *
-buf_steal(StrBuf *buf)
-{
-	char	   *s;
-
-	if (!buf_reserve(buf, 0))
-	{
-		free(buf->data);
-		memset(buf, 0, sizeof(*buf));
-		return NULL;
-	}
-	s = buf->data;
-	memset(buf, 0, sizeof(*buf));
-	return s;
-}
-
-/* Frees the string */
-static void
-buf_free(StrBuf *buf)
-{
-	free(buf->data);
-	memset(buf, 0, sizeof(*buf));
+	pi_buf_init(&buf, &pi_malloc_fallible);
+	return buf;
 }
 
 /*--- Character classes and encoding ---*/
@@ -173,32 +99,13 @@ is_escape(const char *s, size_t len)
 		hex_value((unsigned char) s[2]) >= 0;
 }
 
-/* ASCII-only lowercase, independent of the locale */
-static char
-ascii_tolower(char c)
-{
-	return (c >= 'A' && c <= 'Z') ? (char) (c - 'A' + 'a') : c;
-}
-
-/* ASCII case-insensitive equality */
-static bool
-ascii_caseeq(const char *a, const char *b)
-{
-	while (*a && ascii_tolower(*a) == ascii_tolower(*b))
-	{
-		a++;
-		b++;
-	}
-	return *a == '\0' && *b == '\0';
-}
-
 /*
  * Appends src percent-encoded with the unreserved set, plus '/' when
  * keep_slash.  With decode_escapes, a valid "%XX" is first decoded to its
  * byte, so already-encoded input is not encoded twice.
  */
 static void
-append_encoded(StrBuf *buf, const char *src, size_t len, bool keep_slash,
+append_encoded(PiBuf *buf, const char *src, size_t len, bool keep_slash,
 			   bool decode_escapes)
 {
 	size_t		i;
@@ -216,19 +123,19 @@ append_encoded(StrBuf *buf, const char *src, size_t len, bool keep_slash,
 		}
 		if (is_unreserved(c) || (keep_slash && c == '/'))
 		{
-			buf_appendc(buf, (char) c);
+			pi_buf_append_char(buf, (char) c);
 			continue;
 		}
 		esc[0] = '%';
 		esc[1] = hexdigits_upper[c >> 4];
 		esc[2] = hexdigits_upper[c & 0x0F];
-		buf_append(buf, esc, 3);
+		pi_buf_append(buf, esc, 3);
 	}
 }
 
 /* Appends src percent-decoded then re-encoded with the unreserved set */
 static void
-append_reencoded(StrBuf *buf, const char *src, size_t len)
+append_reencoded(PiBuf *buf, const char *src, size_t len)
 {
 	append_encoded(buf, src, len, false, true);
 }
@@ -431,14 +338,14 @@ check_headers(const SigV4Request *req, const SigV4Credentials *cred,
 
 		if (!is_header_name(name) || !is_header_value(req->headers[i].value))
 			return SIGV4_ERR_HEADER;
-		if (ascii_caseeq(name, "authorization") ||
-			ascii_caseeq(name, "x-amz-date") ||
+		if (pi_ascii_caseeq(name, "authorization") ||
+			pi_ascii_caseeq(name, "x-amz-date") ||
 			(cred->session_token &&
-			 ascii_caseeq(name, "x-amz-security-token")) ||
+			 pi_ascii_caseeq(name, "x-amz-security-token")) ||
 			((options & SIGV4_ADD_CONTENT_SHA256) &&
-			 ascii_caseeq(name, "x-amz-content-sha256")))
+			 pi_ascii_caseeq(name, "x-amz-content-sha256")))
 			return SIGV4_ERR_RESERVED_HEADER;
-		if (ascii_caseeq(name, "host"))
+		if (pi_ascii_caseeq(name, "host"))
 			have_host = true;
 	}
 	return have_host ? SIGV4_OK : SIGV4_ERR_NO_HOST;
@@ -483,7 +390,7 @@ is_dot_segment(const char *s, size_t len)
 
 /* Appends the normalised, re-encoded path (every service but S3) */
 static bool
-append_normalized_path(StrBuf *buf, const char *path)
+append_normalized_path(PiBuf *buf, const char *path)
 {
 	size_t		pathlen = strlen(path);
 	size_t		maxseg = 1;
@@ -527,27 +434,27 @@ append_normalized_path(StrBuf *buf, const char *path)
 
 	for (i = 0; i < nseg; i++)
 	{
-		buf_appendc(buf, '/');
+		pi_buf_append_char(buf, '/');
 		append_encoded(buf, seg[i], seglen[i], false, false);
 	}
 	/* a path ending in '/', "." or ".." keeps its trailing slash */
 	if (nseg == 0 || lastlen == 0 || is_dot_segment(last, lastlen))
-		buf_appendc(buf, '/');
+		pi_buf_append_char(buf, '/');
 	free(seg);
 	free(seglen);
-	return !buf->oom;
+	return !buf->failed;
 }
 
 /* Appends the canonical URI of path */
 static bool
-append_canonical_uri(StrBuf *buf, const char *path, int options)
+append_canonical_uri(PiBuf *buf, const char *path, int options)
 {
 	if (!(options & SIGV4_S3_PATH))
 		return append_normalized_path(buf, path);
 	if (*path != '/')
-		buf_appendc(buf, '/');
+		pi_buf_append_char(buf, '/');
 	append_encoded(buf, path, strlen(path), true, true);
-	return !buf->oom;
+	return !buf->failed;
 }
 
 /*--- Canonical query string ---*/
@@ -572,16 +479,16 @@ query_param_cmp(const void *a, const void *b)
 static bool
 encode_query_param(const char *s, size_t len, QueryParam *param)
 {
-	StrBuf		b = {0};
+	PiBuf		b = buf_new();
 	const char *eq = memchr(s, '=', len);
 	size_t		keylen = eq ? (size_t) (eq - s) : len;
 
 	append_reencoded(&b, s, keylen);
 	param->keylen = b.len;
-	buf_appendc(&b, '=');
+	pi_buf_append_char(&b, '=');
 	if (eq)
 		append_reencoded(&b, eq + 1, len - keylen - 1);
-	param->text = buf_steal(&b);
+	param->text = pi_buf_steal(&b);
 	return param->text != NULL;
 }
 
@@ -598,7 +505,7 @@ free_query_params(QueryParam *params, size_t n)
 
 /* Appends the sorted, re-encoded query string */
 static bool
-append_canonical_query(StrBuf *buf, const char *query)
+append_canonical_query(PiBuf *buf, const char *query)
 {
 	size_t		qlen;
 	size_t		maxparams = 1;
@@ -632,11 +539,11 @@ append_canonical_query(StrBuf *buf, const char *query)
 	for (i = 0; i < n; i++)
 	{
 		if (i > 0)
-			buf_appendc(buf, '&');
-		buf_appends(buf, params[i].text);
+			pi_buf_append_char(buf, '&');
+		pi_buf_append_str(buf, params[i].text);
 	}
 	free_query_params(params, n);
-	return !buf->oom;
+	return !buf->failed;
 }
 
 /*--- Canonical headers ---*/
@@ -663,7 +570,7 @@ is_blank(char c)
 
 /* Appends a value trimmed, with runs of blanks (and folds) as one space */
 static void
-append_trimmed_value(StrBuf *buf, const char *value)
+append_trimmed_value(PiBuf *buf, const char *value)
 {
 	bool		pending = false;
 	bool		started = false;
@@ -676,8 +583,8 @@ append_trimmed_value(StrBuf *buf, const char *value)
 			continue;
 		}
 		if (pending)
-			buf_appendc(buf, ' ');
-		buf_appendc(buf, *value);
+			pi_buf_append_char(buf, ' ');
+		pi_buf_append_char(buf, *value);
 		pending = false;
 		started = true;
 	}
@@ -694,7 +601,7 @@ lowercase_dup(const char *s)
 	if (d == NULL)
 		return NULL;
 	for (i = 0; i <= len; i++)
-		d[i] = ascii_tolower(s[i]);
+		d[i] = pi_ascii_lower(s[i]);
 	return d;
 }
 
@@ -735,7 +642,7 @@ sort_headers(const SigV4Header *headers, int n)
 
 /* Appends canonical header lines to buf and the name list to names */
 static bool
-append_canonical_headers(StrBuf *buf, StrBuf *names,
+append_canonical_headers(PiBuf *buf, PiBuf *names,
 						 const SigV4Header *headers, int n)
 {
 	CanonHeader *hdrs = sort_headers(headers, n);
@@ -751,19 +658,19 @@ append_canonical_headers(StrBuf *buf, StrBuf *names,
 		if (first)
 		{
 			if (names->len > 0)
-				buf_appendc(names, ';');
-			buf_appends(names, hdrs[i].name);
-			buf_appends(buf, hdrs[i].name);
-			buf_appendc(buf, ':');
+				pi_buf_append_char(names, ';');
+			pi_buf_append_str(names, hdrs[i].name);
+			pi_buf_append_str(buf, hdrs[i].name);
+			pi_buf_append_char(buf, ':');
 		}
 		else
-			buf_appendc(buf, ',');
+			pi_buf_append_char(buf, ',');
 		append_trimmed_value(buf, hdrs[i].value);
 		if (last)
-			buf_appendc(buf, '\n');
+			pi_buf_append_char(buf, '\n');
 	}
 	free_canon_headers(hdrs, n);
-	return !buf->oom && !names->oom;
+	return !buf->failed && !names->failed;
 }
 
 /*--- The signature ---*/
@@ -814,34 +721,34 @@ derive_signing_key(const char *secret, const SigV4Scope *scope,
 
 /* Appends "YYYYMMDD/region/service/aws4_request" */
 static void
-append_credential_scope(StrBuf *buf, const SigV4Scope *scope)
+append_credential_scope(PiBuf *buf, const SigV4Scope *scope)
 {
-	buf_append(buf, scope->timestamp, 8);
-	buf_appendc(buf, '/');
-	buf_appends(buf, scope->region);
-	buf_appendc(buf, '/');
-	buf_appends(buf, scope->service);
-	buf_appendc(buf, '/');
-	buf_appends(buf, SIGV4_TERMINATOR);
+	pi_buf_append(buf, scope->timestamp, 8);
+	pi_buf_append_char(buf, '/');
+	pi_buf_append_str(buf, scope->region);
+	pi_buf_append_char(buf, '/');
+	pi_buf_append_str(buf, scope->service);
+	pi_buf_append_char(buf, '/');
+	pi_buf_append_str(buf, SIGV4_TERMINATOR);
 }
 
 /* Builds the string to sign from the canonical request */
 static SigV4Status
 build_string_to_sign(const SigV4Scope *scope, SigV4Result *res)
 {
-	StrBuf		b = {0};
+	PiBuf		b = buf_new();
 	char		crhash[SIGV4_HEX_LEN];
 
 	if (!sigv4_sha256_hex(res->canonical_request,
 						  strlen(res->canonical_request), crhash))
 		return SIGV4_ERR_CRYPTO;
-	buf_appends(&b, SIGV4_ALGORITHM "\n");
-	buf_appends(&b, scope->timestamp);
-	buf_appendc(&b, '\n');
+	pi_buf_append_str(&b, SIGV4_ALGORITHM "\n");
+	pi_buf_append_str(&b, scope->timestamp);
+	pi_buf_append_char(&b, '\n');
 	append_credential_scope(&b, scope);
-	buf_appendc(&b, '\n');
-	buf_appends(&b, crhash);
-	res->string_to_sign = buf_steal(&b);
+	pi_buf_append_char(&b, '\n');
+	pi_buf_append_str(&b, crhash);
+	res->string_to_sign = pi_buf_steal(&b);
 	return res->string_to_sign ? SIGV4_OK : SIGV4_ERR_NOMEM;
 }
 
@@ -869,17 +776,17 @@ static SigV4Status
 build_authorization(const SigV4Credentials *cred, const SigV4Scope *scope,
 					SigV4Result *res)
 {
-	StrBuf		b = {0};
+	PiBuf		b = buf_new();
 
-	buf_appends(&b, SIGV4_ALGORITHM " Credential=");
-	buf_appends(&b, cred->access_key_id);
-	buf_appendc(&b, '/');
+	pi_buf_append_str(&b, SIGV4_ALGORITHM " Credential=");
+	pi_buf_append_str(&b, cred->access_key_id);
+	pi_buf_append_char(&b, '/');
 	append_credential_scope(&b, scope);
-	buf_appends(&b, ", SignedHeaders=");
-	buf_appends(&b, res->signed_headers);
-	buf_appends(&b, ", Signature=");
-	buf_appends(&b, res->signature);
-	res->authorization = buf_steal(&b);
+	pi_buf_append_str(&b, ", SignedHeaders=");
+	pi_buf_append_str(&b, res->signed_headers);
+	pi_buf_append_str(&b, ", Signature=");
+	pi_buf_append_str(&b, res->signature);
+	res->authorization = pi_buf_steal(&b);
 	return res->authorization ? SIGV4_OK : SIGV4_ERR_NOMEM;
 }
 
@@ -936,7 +843,7 @@ headers_to_sign(const SigV4Request *req, const SigV4Result *res, int options,
 	for (i = 0; i < res->nadd_headers; i++)
 	{
 		if ((options & SIGV4_UNSIGNED_TOKEN) &&
-			ascii_caseeq(res->add_headers[i].name, "x-amz-security-token"))
+			pi_ascii_caseeq(res->add_headers[i].name, "x-amz-security-token"))
 			continue;
 		all[(*n)++] = res->add_headers[i];
 	}
@@ -948,8 +855,8 @@ static SigV4Status
 build_canonical_request(const SigV4Request *req, int options,
 						SigV4Result *res)
 {
-	StrBuf		b = {0};
-	StrBuf		names = {0};
+	PiBuf		b = buf_new();
+	PiBuf		names = buf_new();
 	SigV4Header *all;
 	int			n = 0;
 	bool		ok;
@@ -957,22 +864,22 @@ build_canonical_request(const SigV4Request *req, int options,
 	all = headers_to_sign(req, res, options, &n);
 	if (all == NULL)
 		return SIGV4_ERR_NOMEM;
-	buf_appends(&b, req->method);
-	buf_appendc(&b, '\n');
+	pi_buf_append_str(&b, req->method);
+	pi_buf_append_char(&b, '\n');
 	ok = append_canonical_uri(&b, req->path, options);
-	buf_appendc(&b, '\n');
+	pi_buf_append_char(&b, '\n');
 	ok = ok && append_canonical_query(&b, req->query);
-	buf_appendc(&b, '\n');
+	pi_buf_append_char(&b, '\n');
 	ok = ok && append_canonical_headers(&b, &names, all, n);
-	buf_appendc(&b, '\n');
-	buf_appends(&b, names.data ? names.data : "");
-	buf_appendc(&b, '\n');
-	buf_appends(&b, res->payload_hash);
+	pi_buf_append_char(&b, '\n');
+	pi_buf_append_str(&b, names.data ? names.data : "");
+	pi_buf_append_char(&b, '\n');
+	pi_buf_append_str(&b, res->payload_hash);
 	free(all);
-	res->canonical_request = ok ? buf_steal(&b) : NULL;
-	res->signed_headers = ok ? buf_steal(&names) : NULL;
-	buf_free(&b);
-	buf_free(&names);
+	res->canonical_request = ok ? pi_buf_steal(&b) : NULL;
+	res->signed_headers = ok ? pi_buf_steal(&names) : NULL;
+	pi_buf_free(&b);
+	pi_buf_free(&names);
 	return (res->canonical_request && res->signed_headers) ?
 		SIGV4_OK : SIGV4_ERR_NOMEM;
 }

@@ -4,11 +4,17 @@
  *	  Request and response bodies of SageMaker-style inference: CSV, JSON
  *	  and JSON Lines.
  *
- * This header and codec.c include no PostgreSQL header, so the C unit
- * tests link them directly.  Encoding appends rows to a growable buffer;
- * decoding turns a response body into one CodecValue per row.  Memory is
- * plain malloc: a failed allocation aborts in codec_buf_* (buffers) and is
- * reported as an error by codec_decode.
+ * This header and the codec files include no PostgreSQL header, so the C
+ * unit tests and fuzz targets link them directly.  Encoding appends rows to
+ * a PiBuf (base/base.h); decoding turns a response body into one CodecValue
+ * per row.  All memory comes from the caller's allocator: the buffer's for
+ * encoding, the one passed to codec_decode for a result.
+ *
+ * The files, one concern each:
+ *	codec_encode.c	MIME types, request bodies, JSON string quoting
+ *	codec_decode.c	the result, its arena and values, the entry points
+ *	codec_json.c	JSON and JSON Lines replies (through json-c)
+ *	codec_csv.c		CSV replies
  *
  * Request layouts:
  *	 text/csv				one line per row, fields separated by ','; strings
@@ -38,24 +44,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "base/base.h"
+
 typedef enum CodecFormat
 {
 	CODEC_CSV,
 	CODEC_JSON,
 	CODEC_JSONLINES
 } CodecFormat;
-
-/* A growable byte buffer, always NUL-terminated */
-typedef struct CodecBuf
-{
-	char	   *data;
-	size_t		len;
-	size_t		cap;
-} CodecBuf;
-
-extern void codec_buf_init(CodecBuf *buf);
-extern void codec_buf_reset(CodecBuf *buf);
-extern void codec_buf_free(CodecBuf *buf);
 
 /* The MIME type of a format, and the format of a MIME type (-1: unknown) */
 extern const char *codec_mime_type(CodecFormat format);
@@ -82,12 +78,12 @@ typedef struct CodecField
  * Building a request body: codec_begin, then codec_add_row for each row
  * (rows after the first get their separator), then codec_end.  The bytes
  * codec_end will add are codec_end_size(format), so a caller can keep the
- * body under a limit.
+ * body under a limit.  With a fallible allocator, check buf->failed after.
  */
-extern void codec_begin(CodecFormat format, CodecBuf *buf);
-extern void codec_add_row(CodecFormat format, CodecBuf *buf, int row_index,
+extern void codec_begin(CodecFormat format, PiBuf *buf);
+extern void codec_add_row(CodecFormat format, PiBuf *buf, int row_index,
 						  const CodecField *fields, int nfields);
-extern void codec_end(CodecFormat format, CodecBuf *buf);
+extern void codec_end(CodecFormat format, PiBuf *buf);
 extern size_t codec_end_size(CodecFormat format);
 
 /* A decoded value */
@@ -118,15 +114,28 @@ typedef struct CodecResult
 	CodecValue *rows;
 } CodecResult;
 
+/* How a decoding went */
+typedef enum CodecStatus
+{
+	CODEC_OK,
+	CODEC_MALFORMED,			/* the body is not what its format says */
+	CODEC_NO_MEMORY				/* the (fallible) allocator ran out */
+} CodecStatus;
+
 /*
- * Decodes a response body of the given format into rows; field, when not
- * NULL or empty, selects a member of each row's object.  Returns NULL on
- * malformed input and writes a message with the location (line, byte
- * offset, row) into errbuf.
+ * Decodes a response body of the given format into rows (*result); field,
+ * when not NULL or empty, selects a member of each row's object.  On
+ * failure *result is NULL, everything allocated is freed again, and errbuf
+ * holds a message with the location (line, byte offset, row).  The
+ * allocator may be fallible; with one that raises an error instead, memory
+ * json-c holds while parsing would not be freed, so the backend passes a
+ * fallible one.
  */
-extern CodecResult *codec_decode(CodecFormat format, const char *body,
-								 size_t len, const char *field,
-								 char *errbuf, size_t errlen);
+extern CodecStatus codec_decode(CodecFormat format, const char *body,
+								size_t len, const char *field,
+								const PiAllocator *allocator,
+								CodecResult **result,
+								char *errbuf, size_t errlen);
 extern void codec_result_free(CodecResult *result);
 
 #endif							/* PG_INFER_CODEC_H */

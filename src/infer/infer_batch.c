@@ -27,6 +27,7 @@
 
 #include "aws/aws.h"
 #include "infer/infer.h"
+#include "pg_infer.h"
 
 /* Converts decoded text to one type */
 typedef struct TypeInput
@@ -55,7 +56,7 @@ typedef struct InferRequest
 	AwsHttpRequest http;
 	int			first;			/* index into the rows sent */
 	int			count;
-	CodecBuf	body;
+	PiBuf		body;			/* palloc'd */
 } InferRequest;
 
 /* Where an error converting a result happened, for errcontext */
@@ -204,19 +205,15 @@ RowFields(InferFunction *fn, Datum *args, bool *nulls, int *nfields)
 	return fields;
 }
 
-/*
- * Closes a request body, moves it into palloc'd memory (so that nothing
- * malloc'd outlives this call), and sets the URL, headers and signing.
- */
+/* Closes a request body and sets the URL, headers and signing */
 static void
 PrepareHttp(InferFunction *fn, InferRequest *req)
 {
 	AwsHttpRequest *http = &req->http;
 
 	codec_end(fn->content_type, &req->body);
-	http->body = pnstrdup(req->body.data, req->body.len);
+	http->body = req->body.data;
 	http->body_len = req->body.len;
-	codec_buf_free(&req->body);
 	http->url = fn->url;
 	http->method = "POST";
 	http->service = fn->sign ? "sagemaker" : NULL;
@@ -243,9 +240,10 @@ static InferRequest *
 NewRequest(InferFunction *fn, int first)
 {
 	InferRequest *req = palloc0(sizeof(InferRequest));
+	PiAllocator allocator = PgInferAllocator(CurrentMemoryContext);
 
 	req->first = first;
-	codec_buf_init(&req->body);
+	pi_buf_init(&req->body, &allocator);
 	codec_begin(fn->content_type, &req->body);
 	return req;
 }
@@ -492,12 +490,21 @@ DecodeReply(InferFunction *fn, InferRequest *req, const int *sent,
 	int			format = http->content_type ?
 		codec_format_from_mime(http->content_type) : -1;
 	char		errbuf[256];
-	CodecResult *volatile decoded;
+	PiAllocator allocator = PgInferFallibleAllocator(CurrentMemoryContext);
+	CodecResult *decoded;
+	CodecStatus status;
 
-	decoded = codec_decode(format < 0 ? fn->accept : (CodecFormat) format,
-						   http->response.data, http->response.len,
-						   fn->json_field, errbuf, sizeof(errbuf));
-	if (decoded == NULL)
+	status = codec_decode(format < 0 ? fn->accept : (CodecFormat) format,
+						  http->response.data, http->response.len,
+						  fn->json_field, &allocator, &decoded,
+						  errbuf, sizeof(errbuf));
+	if (status == CODEC_NO_MEMORY)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory"),
+				 errdetail("Decoding a reply of sagemaker endpoint \"%s\" failed.",
+						   fn->endpoint)));
+	if (status != CODEC_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 				 errmsg("sagemaker endpoint \"%s\" returned a malformed reply: %s",
@@ -538,33 +545,14 @@ CountRequest(InferRequest *req, InferCounters *delta)
 	delta->bytes_received += req->http.bytes_received;
 }
 
-/* Frees the malloc'd bodies of requests not yet sealed by PrepareHttp */
-static void
-FreeBodies(List *requests)
-{
-	ListCell   *lc;
-
-	foreach(lc, requests)
-		codec_buf_free(&((InferRequest *) lfirst(lc))->body);
-}
-
-/* Encodes the rows sent into sealed requests; nothing malloc'd survives */
+/* Encodes the rows sent into sealed requests */
 static List *
 BuildRequests(InferFunction *fn, int nsent, const int *sent, Datum *args,
 			  bool *nulls)
 {
-	List	   *volatile requests = NIL;
+	List	   *requests = NIL;
 
-	PG_TRY();
-	{
-		EncodeRequests(fn, nsent, sent, args, nulls, (List **) &requests);
-	}
-	PG_CATCH();
-	{
-		FreeBodies(requests);
-		PG_RE_THROW();
-	}
-	PG_END_TRY();
+	EncodeRequests(fn, nsent, sent, args, nulls, &requests);
 	return requests;
 }
 

@@ -10,7 +10,7 @@
  * Like the rest of the core it includes no PostgreSQL header.
  *
  * The core's files, one concern each:
- *	rcf_utils.c		malloc allocator, random seeding, parameters
+ *	rcf_utils.c		random seeding, parameters
  *	rcf_sampler.c	training sampler: reservoirs, merge, serialised state
  *	rcf_tree.c		robust random cut trees: insert, delete, relayout
  *	rcf_forest.c	forest: decode, create, score, attribution, update
@@ -172,21 +172,6 @@ extern const char *rcf_model_parse(const uint8_t *buf, size_t len,
 #pragma GCC visibility pop
 
 /*--- Allocation -------------------------------------------------------------*/
-
-/* allocates with an allocator */
-static inline void *
-rcf_alloc(const RcfAllocator *a, size_t size)
-{
-	return a->alloc(a->ctx, size);
-}
-
-/* frees with an allocator; NULL is ignored */
-static inline void
-rcf_free(const RcfAllocator *a, void *ptr)
-{
-	if (ptr != NULL)
-		a->free(a->ctx, ptr);
-}
 
 /* rounds a size up to a multiple of 8 */
 static inline size_t

@@ -61,20 +61,20 @@ static RcfForest *
 forest_alloc(const RcfParams *params, const RcfAllocator *allocator,
 			 bool trees)
 {
-	RcfForest  *f = rcf_alloc(allocator, sizeof(RcfForest));
+	RcfForest  *f = pi_alloc(allocator, sizeof(RcfForest));
 	int32_t		t;
 
 	f->params = *params;
 	f->allocator = *allocator;
 	f->seen = 0;
 	f->snap = false;
-	f->exps = rcf_alloc(allocator, sizeof(int16_t) * params->dims);
+	f->exps = pi_alloc(allocator, sizeof(int16_t) * params->dims);
 	memset(f->exps, 0, sizeof(int16_t) * params->dims);
 	rcf_rng_seed(&f->rng, params->seed, SALT_SAMPLER, 0);
-	f->inv_depth = rcf_alloc(allocator, sizeof(double) * params->sample_size);
+	f->inv_depth = pi_alloc(allocator, sizeof(double) * params->sample_size);
 	for (t = 0; t < params->sample_size; t++)
 		f->inv_depth[t] = 1.0 / (t + 1);
-	f->trees = rcf_alloc(allocator, sizeof(RcfTree) * params->num_trees);
+	f->trees = pi_alloc(allocator, sizeof(RcfTree) * params->num_trees);
 	for (t = 0; trees && t < params->num_trees; t++)
 		rcf_tree_init(&f->trees[t], params, allocator, t, params->sample_size);
 	return f;
@@ -98,11 +98,11 @@ rcf_forest_free(RcfForest *forest)
 		return;
 	a = forest->allocator;
 	for (t = 0; t < forest->params.num_trees; t++)
-		rcf_free(&a, forest->trees[t].block);
-	rcf_free(&a, forest->trees);
-	rcf_free(&a, forest->exps);
-	rcf_free(&a, forest->inv_depth);
-	rcf_free(&a, forest);
+		pi_free(&a, forest->trees[t].block);
+	pi_free(&a, forest->trees);
+	pi_free(&a, forest->exps);
+	pi_free(&a, forest->inv_depth);
+	pi_free(&a, forest);
 }
 
 /* The parameters of a forest */
@@ -185,7 +185,7 @@ rcf_forest_decode(const uint8_t *buf, size_t len,
 	f->snap = true;
 	f->seen = info.points_seen;
 	memcpy(f->exps, exps, sizeof(int16_t) * info.params.dims);
-	pts = rcf_alloc(allocator, sizeof(float) * info.params.sample_size *
+	pts = pi_alloc(allocator, sizeof(float) * info.params.sample_size *
 					(size_t) info.params.dims);
 	(void) rcf_model_read_header(&r, &info, exps);
 	for (t = 0; t < info.params.num_trees; t++)
@@ -200,7 +200,7 @@ rcf_forest_decode(const uint8_t *buf, size_t len,
 		rcf_tree_relayout(&f->trees[t], &info.params, allocator, t,
 						  n > 0 ? n : 1);
 	}
-	rcf_free(allocator, pts);
+	pi_free(allocator, pts);
 	return f;
 }
 

@@ -12,7 +12,7 @@
  *
  * Memory comes from an RcfAllocator so that the backend can use palloc in a
  * memory context of its choice.  An allocator never returns NULL: it either
- * succeeds or does not return (palloc raises an ERROR; the malloc allocator
+ * succeeds or does not return (palloc raises an ERROR; pi_malloc_allocator
  * aborts).
  *
  *-------------------------------------------------------------------------
@@ -24,6 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/base.h"
+
 /* Limits on parameters; rcf_params_check enforces them. */
 #define RCF_MAX_TREES		1000
 #define RCF_MIN_SAMPLE_SIZE 2
@@ -33,15 +35,8 @@
 /* Version of the serialised model written by rcf_model_write. */
 #define RCF_MODEL_VERSION	1
 
-typedef struct RcfAllocator
-{
-	void	   *(*alloc) (void *ctx, size_t size);	/* never returns NULL */
-	void		(*free) (void *ctx, void *ptr);
-	void	   *ctx;
-} RcfAllocator;
-
-/* malloc/free; aborts the process when memory runs out (tests, benchmarks) */
-extern const RcfAllocator rcf_malloc_allocator;
+/* The core takes only allocators that never return NULL (base/base.h) */
+typedef PiAllocator RcfAllocator;
 
 typedef struct RcfParams
 {

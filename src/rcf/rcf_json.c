@@ -23,34 +23,9 @@
 
 /*--- JSON form --------------------------------------------------------------*/
 
-/* output buffer of the JSON writer (sized in advance) */
-typedef struct JsonOut
-{
-	char	   *buf;
-	size_t		pos;
-	size_t		cap;
-} JsonOut;
-
-/* appends formatted text (the buffer is sized so that it always fits) */
-static void json_put(JsonOut *o, const char *fmt,...) __attribute__((format(printf, 2, 3)));
-
-/* appends formatted text */
-static void
-json_put(JsonOut *o, const char *fmt,...)
-{
-	va_list		ap;
-	int			n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(o->buf + o->pos, o->cap - o->pos, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		o->pos = (o->pos + n < o->cap) ? o->pos + n : o->cap - 1;
-}
-
 /* writes the "samples" array of trees of points */
 static void
-json_put_samples(JsonOut *o, RcfReader *r, const RcfModelInfo *info,
+json_put_samples(PiBuf *o, RcfReader *r, const RcfModelInfo *info,
 				 const int16_t *exps, float *pts)
 {
 	int32_t		dims = info->params.dims;
@@ -59,21 +34,21 @@ json_put_samples(JsonOut *o, RcfReader *r, const RcfModelInfo *info,
 				d,
 				n;
 
-	json_put(o, "\"samples\":[");
+	pi_buf_printf(o, "\"samples\":[");
 	for (t = 0; t < info->params.num_trees; t++)
 	{
 		(void) rcf_model_read_tree(r, info, exps, &n, pts);
-		json_put(o, t ? ",[" : "[");
+		pi_buf_printf(o, t ? ",[" : "[");
 		for (i = 0; i < n; i++)
 		{
-			json_put(o, i ? ",[" : "[");
+			pi_buf_printf(o, i ? ",[" : "[");
 			for (d = 0; d < dims; d++)
-				json_put(o, d ? ",%.9g" : "%.9g", (double) pts[(size_t) i * dims + d]);
-			json_put(o, "]");
+				pi_buf_printf(o, d ? ",%.9g" : "%.9g", (double) pts[(size_t) i * dims + d]);
+			pi_buf_printf(o, "]");
 		}
-		json_put(o, "]");
+		pi_buf_printf(o, "]");
 	}
-	json_put(o, "]}");
+	pi_buf_printf(o, "]}");
 }
 
 /* Readable JSON form of a model; NULL if the bytes are not a valid model */
@@ -83,26 +58,26 @@ rcf_model_to_json(const uint8_t *buf, size_t len, const RcfAllocator *allocator)
 	RcfModelInfo info;
 	int16_t		exps[RCF_MAX_DIMS];
 	RcfReader	r = {buf, len, true};
-	JsonOut		o;
+	PiBuf		o;
 	float	   *pts;
 
 	if (buf == NULL || rcf_model_parse(buf, len, &info, exps) != NULL)
 		return NULL;
-	o.cap = 512 + 4 * (size_t) info.params.num_trees +
-		(size_t) info.samples * (3 + 17 * (size_t) info.params.dims);
-	o.buf = rcf_alloc(allocator, o.cap);
-	o.pos = 0;
-	pts = rcf_alloc(allocator, sizeof(float) * info.params.sample_size *
+	pi_buf_init(&o, allocator);
+	/* room for the usual length, so that the buffer seldom grows */
+	pi_buf_reserve(&o, 512 + 4 * (size_t) info.params.num_trees +
+				   (size_t) info.samples * (3 + 17 * (size_t) info.params.dims));
+	pts = pi_alloc(allocator, sizeof(float) * info.params.sample_size *
 					(size_t) info.params.dims);
-	json_put(&o, "{\"version\":%u,\"trees\":%d,\"sample_size\":%d,\"dims\":%d,"
+	pi_buf_printf(&o, "{\"version\":%u,\"trees\":%d,\"sample_size\":%d,\"dims\":%d,"
 			 "\"time_decay\":%.17g,\"seed\":%" PRIu64 ",\"points_seen\":%" PRId64 ",",
 			 (unsigned) info.version, info.params.num_trees,
 			 info.params.sample_size, info.params.dims,
 			 info.params.time_decay, info.params.seed, info.points_seen);
 	(void) rcf_model_read_header(&r, &info, exps);
 	json_put_samples(&o, &r, &info, exps, pts);
-	rcf_free(allocator, pts);
-	return o.buf;
+	pi_free(allocator, pts);
+	return pi_buf_steal(&o);
 }
 
 /* keys of the JSON form */
@@ -121,6 +96,7 @@ static const char *const json_keys[JK_COUNT] = {
 typedef struct JsonParser
 {
 	const char *s;
+	size_t		len;			/* of s */
 	size_t		pos;
 	const char *err;			/* first error, at err_pos */
 	size_t		err_pos;
@@ -130,9 +106,7 @@ typedef struct JsonParser
 	int64_t		ints[JK_COUNT];
 	uint64_t	seed;
 	double		time_decay;
-	float	   *values;			/* all points of all trees */
-	size_t		nvalues;
-	size_t		cap_values;
+	PiBuf		values;			/* all points of all trees, as floats */
 	int32_t		tree_count[RCF_MAX_TREES];
 	int32_t		tree_start[RCF_MAX_TREES];	/* in points */
 	int32_t		ntrees;
@@ -172,46 +146,16 @@ json_expect(JsonParser *jp, char c)
 	return true;
 }
 
-/* consumes digits; returns how many */
-static size_t
-json_digits(JsonParser *jp)
-{
-	size_t		start = jp->pos;
-
-	while (jp->s[jp->pos] >= '0' && jp->s[jp->pos] <= '9')
-		jp->pos++;
-	return jp->pos - start;
-}
-
 /* scans a JSON number; *integral tells whether it has no fraction/exponent */
 static bool
 json_scan_number(JsonParser *jp, bool *integral)
 {
-	const char *s = jp->s;
+	size_t		n = pi_json_number_len(jp->s + jp->pos, jp->len - jp->pos,
+									   integral);
 
-	*integral = true;
-	if (s[jp->pos] == '-')
-		jp->pos++;
-	if (s[jp->pos] == '0')
-		jp->pos++;
-	else if (json_digits(jp) == 0)
+	if (n == 0)
 		return json_fail(jp, "invalid number");
-	if (s[jp->pos] == '.')
-	{
-		jp->pos++;
-		*integral = false;
-		if (json_digits(jp) == 0)
-			return json_fail(jp, "invalid number");
-	}
-	if (s[jp->pos] == 'e' || s[jp->pos] == 'E')
-	{
-		jp->pos++;
-		*integral = false;
-		if (s[jp->pos] == '+' || s[jp->pos] == '-')
-			jp->pos++;
-		if (json_digits(jp) == 0)
-			return json_fail(jp, "invalid number");
-	}
+	jp->pos += n;
 	return true;
 }
 
@@ -265,24 +209,6 @@ json_uint(JsonParser *jp, uint64_t *v)
 	return true;
 }
 
-/* appends one value, growing the array */
-static void
-json_push_value(JsonParser *jp, float v)
-{
-	if (jp->nvalues == jp->cap_values)
-	{
-		size_t		cap = jp->cap_values ? 2 * jp->cap_values : 1024;
-		float	   *grown = rcf_alloc(jp->a, cap * sizeof(float));
-
-		if (jp->nvalues > 0)
-			memcpy(grown, jp->values, jp->nvalues * sizeof(float));
-		rcf_free(jp->a, jp->values);
-		jp->values = grown;
-		jp->cap_values = cap;
-	}
-	jp->values[jp->nvalues++] = v;
-}
-
 /* parses one point: an array of numbers, all points of the same length */
 static bool
 json_point(JsonParser *jp)
@@ -302,7 +228,11 @@ json_point(JsonParser *jp)
 			return json_fail(jp, "value out of range");
 		if (++n > RCF_MAX_DIMS)
 			return json_fail(jp, "too many values in a point");
-		json_push_value(jp, (float) v);
+		{
+			float		f = (float) v;
+
+			pi_buf_append(&jp->values, &f, sizeof(f));
+		}
 		json_ws(jp);
 	} while (jp->s[jp->pos] == ',' && ++jp->pos);
 	if (!json_expect(jp, ']'))
@@ -454,7 +384,8 @@ json_point_at(const void *ctx, int32_t t, int32_t i)
 {
 	const JsonParser *jp = ctx;
 
-	return jp->values + ((size_t) jp->tree_start[t] + i) * jp->point_len;
+	return (const float *) jp->values.data +
+		((size_t) jp->tree_start[t] + i) * jp->point_len;
 }
 
 /* the key whose value rcf_params_check rejects (same order of checks) */
@@ -512,7 +443,7 @@ static const char *
 json_error(const RcfAllocator *a, const char *what, size_t pos)
 {
 	size_t		len = strlen(what) + 40;
-	char	   *msg = rcf_alloc(a, len);
+	char	   *msg = pi_alloc(a, len);
 
 	snprintf(msg, len, "%s at byte %zu", what, pos);
 	return msg;
@@ -528,7 +459,7 @@ uint8_t *
 rcf_model_from_json(const char *json, size_t *len,
 					const RcfAllocator *allocator, const char **err)
 {
-	JsonParser *jp = rcf_alloc(allocator, sizeof(JsonParser));
+	JsonParser *jp = pi_alloc(allocator, sizeof(JsonParser));
 	RcfParams	params;
 	RcfSource	src = {jp, json_count, json_point_at};
 	uint8_t    *buf = NULL;
@@ -537,7 +468,9 @@ rcf_model_from_json(const char *json, size_t *len,
 
 	memset(jp, 0, sizeof(JsonParser));
 	jp->s = json;
+	jp->len = strlen(json);
 	jp->a = allocator;
+	pi_buf_init(&jp->values, allocator);
 	jp->point_len = -1;
 	*err = NULL;
 	if (!json_object(jp))
@@ -547,10 +480,10 @@ rcf_model_from_json(const char *json, size_t *len,
 	else
 	{
 		*len = rcf_model_bytes(params.num_trees, params.dims, jp->npoints);
-		buf = rcf_alloc(allocator, *len);
+		buf = pi_alloc(allocator, *len);
 		rcf_model_encode(&params, jp->ints[JK_POINTS_SEEN], &src, buf);
 	}
-	rcf_free(allocator, jp->values);
-	rcf_free(allocator, jp);
+	pi_buf_free(&jp->values);
+	pi_free(allocator, jp);
 	return buf;
 }

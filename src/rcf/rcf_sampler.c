@@ -43,7 +43,7 @@ reservoir_init(RcfReservoir *res, const RcfParams *params,
 	size_t		n = (size_t) params->sample_size;
 	size_t		wbytes = align8(n * sizeof(double));
 	size_t		sbytes = align8(n * sizeof(int32_t));
-	char	   *block = rcf_alloc(a, wbytes + sbytes + n * params->dims * sizeof(float));
+	char	   *block = pi_alloc(a, wbytes + sbytes + n * params->dims * sizeof(float));
 
 	res->heap.count = 0;
 	res->heap.weight = (double *) block;
@@ -57,14 +57,14 @@ RcfSampler *
 rcf_sampler_create(const RcfParams *params, uint64_t stream,
 				   const RcfAllocator *allocator)
 {
-	RcfSampler *s = rcf_alloc(allocator, sizeof(RcfSampler));
+	RcfSampler *s = pi_alloc(allocator, sizeof(RcfSampler));
 	int32_t		t;
 
 	s->params = *params;
 	s->allocator = *allocator;
 	s->seen = 0;
 	rcf_rng_seed(&s->rng, params->seed, SALT_SAMPLER, stream);
-	s->res = rcf_alloc(allocator, sizeof(RcfReservoir) * params->num_trees);
+	s->res = pi_alloc(allocator, sizeof(RcfReservoir) * params->num_trees);
 	for (t = 0; t < params->num_trees; t++)
 		reservoir_init(&s->res[t], params, allocator);
 	return s;
@@ -81,9 +81,9 @@ rcf_sampler_free(RcfSampler *sampler)
 		return;
 	a = sampler->allocator;
 	for (t = 0; t < sampler->params.num_trees; t++)
-		rcf_free(&a, sampler->res[t].heap.weight);
-	rcf_free(&a, sampler->res);
-	rcf_free(&a, sampler);
+		pi_free(&a, sampler->res[t].heap.weight);
+	pi_free(&a, sampler->res);
+	pi_free(&a, sampler);
 }
 
 /* The parameters of a sampler */

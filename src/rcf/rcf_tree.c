@@ -32,7 +32,7 @@ rcf_tree_init(RcfTree *t, const RcfParams *p, const RcfAllocator *a,
 	int32_t		i;
 
 	t->leaf_stride = align8(sizeof(RcfLeaf) + sizeof(float) * p->dims);
-	t->block = rcf_alloc(a, hb + 64 + nb + 8 * n + bb + n * t->leaf_stride);
+	t->block = pi_alloc(a, hb + 64 + nb + 8 * n + bb + n * t->leaf_stride);
 	t->heap.weight = (double *) t->block;
 	t->heap.slot = (int32_t *) ((char *) t->block + align8(n * sizeof(double)));
 	t->heap.count = 0;
@@ -467,7 +467,7 @@ rcf_tree_relayout(RcfTree *t, const RcfParams *p, const RcfAllocator *a,
 				  int32_t index, int32_t capacity)
 {
 	int32_t		n = t->capacity;
-	int32_t    *maps = rcf_alloc(a, sizeof(int32_t) * 4 * (size_t) n);
+	int32_t    *maps = pi_alloc(a, sizeof(int32_t) * 4 * (size_t) n);
 	RcfTree		nt;
 	int32_t		i,
 				leaves = 0;
@@ -484,7 +484,7 @@ rcf_tree_relayout(RcfTree *t, const RcfParams *p, const RcfAllocator *a,
 	nt.root = ref_map(t->root, maps, maps + n);
 	nt.mass = t->mass;
 	nt.norm = t->norm;
-	rcf_free(a, t->block);
-	rcf_free(a, maps);
+	pi_free(a, t->block);
+	pi_free(a, maps);
 	*t = nt;
 }

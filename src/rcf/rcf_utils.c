@@ -1,9 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * rcf_utils.c
- *	  Shared basics of the Random Cut Forest core: the malloc allocator,
- *	  seeding of the random streams, and the parameters (checks and their
- *	  byte form).
+ *	  Shared basics of the Random Cut Forest core: seeding of the random
+ *	  streams, and the parameters (checks and their byte form).
  *
  * No PostgreSQL header is included here; see rcf_forest.h.
  *
@@ -14,33 +13,6 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-
-/*--- Allocation -------------------------------------------------------------*/
-
-/* malloc that aborts when memory runs out */
-static void *
-malloc_alloc(void *ctx, size_t size)
-{
-	void	   *p = malloc(size ? size : 1);
-
-	(void) ctx;
-	if (p == NULL)
-	{
-		fprintf(stderr, "rcf_forest: out of memory\n");
-		abort();
-	}
-	return p;
-}
-
-/* free for the malloc allocator */
-static void
-malloc_free(void *ctx, void *ptr)
-{
-	(void) ctx;
-	free(ptr);
-}
-
-const RcfAllocator rcf_malloc_allocator = {malloc_alloc, malloc_free, NULL};
 
 /*--- Random numbers ---------------------------------------------------------*/
 

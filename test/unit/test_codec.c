@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * test_codec.c
- *	  Unit tests of the inference request/response codec (src/infer/codec.c).
+ *	  Unit tests of the inference request/response codecs (src/infer/codec_*.c).
  *
  * Every request layout is encoded and compared byte for byte, then decoded
  * back; replies of the shapes SageMaker containers send are decoded, and
@@ -36,7 +36,7 @@ fld(CodecFieldKind kind, const char *text)
 
 /* Encodes rows of nfields fields each into buf; returns the predicted size */
 static size_t
-encode(CodecFormat format, CodecBuf *buf, const CodecField *fields,
+encode(CodecFormat format, PiBuf *buf, const CodecField *fields,
 	   int nrows, int nfields)
 {
 	int			i;
@@ -47,13 +47,26 @@ encode(CodecFormat format, CodecBuf *buf, const CodecField *fields,
 	return buf->len + codec_end_size(format);
 }
 
+/* Decodes a body with the malloc allocator; NULL on any error */
+static CodecResult *
+decode_n(CodecFormat format, const char *body, size_t len, const char *field,
+		 char *err, size_t errlen)
+{
+	CodecResult *res;
+
+	(void) codec_decode(format, body, len, field, &pi_malloc_allocator, &res,
+						err, errlen);
+	return res;
+}
+
 /* Decodes a NUL-terminated body, printing the error when there is one */
 static CodecResult *
 decode(CodecFormat format, const char *body, const char *field, char *err)
 {
-	CodecResult *res = codec_decode(format, body, strlen(body), field, err, 256);
+	CodecResult *res;
 
-	if (res == NULL)
+	if (codec_decode(format, body, strlen(body), field, &pi_malloc_allocator,
+					 &res, err, 256) != CODEC_OK)
 		printf("# error: %s\n", err);
 	return res;
 }
@@ -64,9 +77,10 @@ fails_with(CodecFormat format, const char *body, size_t len,
 		   const char *field, const char *part1, const char *part2)
 {
 	char		err[256];
-	CodecResult *res = codec_decode(format, body, len, field, err, sizeof(err));
+	CodecResult *res;
 
-	if (res != NULL)
+	if (codec_decode(format, body, len, field, &pi_malloc_allocator, &res,
+					 err, sizeof(err)) != CODEC_MALFORMED || res != NULL)
 	{
 		codec_result_free(res);
 		printf("# decoded without error\n");
@@ -88,14 +102,14 @@ is_scalar(const CodecValue *v, const char *text, bool is_string, const char *jso
 static void
 test_buffers_and_mime(void)
 {
-	CodecBuf	buf;
+	PiBuf	buf;
 
-	codec_buf_init(&buf);
+	pi_buf_init(&buf, &pi_malloc_allocator);
 	CHECK(buf.data != NULL && buf.len == 0 && buf.data[0] == '\0', "init gives an empty terminated buffer");
 	codec_begin(CODEC_JSON, &buf);
-	codec_buf_reset(&buf);
+	pi_buf_reset(&buf);
 	CHECK(buf.len == 0 && buf.data[0] == '\0', "reset empties the buffer");
-	codec_buf_free(&buf);
+	pi_buf_free(&buf);
 	CHECK(buf.data == NULL && buf.len == 0, "free releases the buffer");
 
 	CHECK(strcmp(codec_mime_type(CODEC_CSV), "text/csv") == 0 &&
@@ -122,7 +136,7 @@ test_buffers_and_mime(void)
 static void
 test_encode_csv(void)
 {
-	CodecBuf	buf;
+	PiBuf	buf;
 	CodecField	f[] = {
 		fld(CODEC_FIELD_NUMBER, "1.5"), fld(CODEC_FIELD_NUMBER, "-3"),
 		fld(CODEC_FIELD_NUMBER, "1e-05"), fld(CODEC_FIELD_BOOL, "true"),
@@ -136,7 +150,7 @@ test_encode_csv(void)
 	};
 	size_t		predicted;
 
-	codec_buf_init(&buf);
+	pi_buf_init(&buf, &pi_malloc_allocator);
 	predicted = encode(CODEC_CSV, &buf, f, 1, 16);
 	codec_end(CODEC_CSV, &buf);
 	CHECK(strcmp(buf.data,
@@ -151,14 +165,14 @@ test_encode_csv(void)
 				 "\"say \"\"hi\"\"\",\"two\nlines\",\"cr\rhere\",\" lead\",\"trail\t\",in side,"
 				 "h\xc3\xa9llo \xf0\x9f\x98\x80,\n") == 0 && buf.len == predicted,
 		  "CSV: two rows, codec_begin empties the buffer first");
-	codec_buf_free(&buf);
+	pi_buf_free(&buf);
 }
 
 /* JSON and JSON Lines requests: layout, escaping and the exact bytes */
 static void
 test_encode_json(void)
 {
-	CodecBuf	buf;
+	PiBuf	buf;
 	CodecField	f[] = {
 		fld(CODEC_FIELD_NUMBER, "1.5"), fld(CODEC_FIELD_BOOL, "true"),
 		fld(CODEC_FIELD_NULL, NULL), fld(CODEC_FIELD_STRING, "q\"b\\s/\x01\n\t\xf0\x9f\x98\x80"),
@@ -167,7 +181,7 @@ test_encode_json(void)
 	};
 	size_t		predicted;
 
-	codec_buf_init(&buf);
+	pi_buf_init(&buf, &pi_malloc_allocator);
 	predicted = encode(CODEC_JSON, &buf, f, 2, 4);
 	codec_end(CODEC_JSON, &buf);
 	CHECK(strcmp(buf.data,
@@ -189,7 +203,7 @@ test_encode_json(void)
 	CHECK(strcmp(buf.data, "{\"features\":[-3,false,\"\",1e-05]}\n{\"features\":[]}\n") == 0 &&
 		  buf.len == predicted && codec_end_size(CODEC_JSONLINES) == 0,
 		  "JSON Lines body: one features object per line");
-	codec_buf_free(&buf);
+	pi_buf_free(&buf);
 }
 
 /* Every request layout decodes back to the fields it was built from */
@@ -202,12 +216,12 @@ test_round_trip(void)
 		fld(CODEC_FIELD_NUMBER, "1e-05"), fld(CODEC_FIELD_STRING, "x"),
 		fld(CODEC_FIELD_STRING, "\xf0\x9f\x98\x80"), fld(CODEC_FIELD_NUMBER, "0")
 	};
-	CodecBuf	buf;
+	PiBuf	buf;
 	CodecResult *res;
 	char		err[256];
 	const CodecValue *r;
 
-	codec_buf_init(&buf);
+	pi_buf_init(&buf, &pi_malloc_allocator);
 	encode(CODEC_CSV, &buf, f, 2, 4);
 	codec_end(CODEC_CSV, &buf);
 	res = decode(CODEC_CSV, buf.data, NULL, err);
@@ -244,7 +258,7 @@ test_round_trip(void)
 		  strcmp(res->rows[1].json, "[1e-05,\"x\",\"\xf0\x9f\x98\x80\",0]") == 0,
 		  "JSON Lines request decodes as JSON Lines");
 	codec_result_free(res);
-	codec_buf_free(&buf);
+	pi_buf_free(&buf);
 }
 
 /* CSV replies */
@@ -413,14 +427,14 @@ test_decode_json_errors(void)
 		deep[100 + i] = ']';
 	CHECK(fails_with(CODEC_JSON, deep, 200, NULL, "nesting too deep", "at byte 64"),
 		  "nesting 100 deep refused with its offset");
-	res = codec_decode(CODEC_JSON, deep + 100 - 64, 128, NULL, err, sizeof(err));
+	res = decode_n(CODEC_JSON, deep + 100 - 64, 128, NULL, err, sizeof(err));
 	CHECK(res != NULL && res->nrows == 1 && res->rows[0].kind == CODEC_VALUE_ARRAY,
 		  "nesting 64 deep accepted");
 	codec_result_free(res);
 
-	res = codec_decode(CODEC_JSON, "[1,", 3, NULL, err, 12);
+	res = decode_n(CODEC_JSON, "[1,", 3, NULL, err, 12);
 	CHECK(res == NULL && strlen(err) == 11, "message truncated safely to errlen: \"%s\"", err);
-	res = codec_decode(CODEC_JSON, "[1,", 3, NULL, NULL, 0);
+	res = decode_n(CODEC_JSON, "[1,", 3, NULL, NULL, 0);
 	CHECK(res == NULL, "no error buffer is fine");
 	codec_result_free(NULL);
 }
@@ -466,7 +480,7 @@ elapsed(clock_t start)
 
 /* Appends a JSON Lines row without "features" to a request body */
 static void
-buf_append_bad_row(CodecBuf *buf)
+buf_append_bad_row(PiBuf *buf)
 {
 	CodecField	f = fld(CODEC_FIELD_NUMBER, "1");
 
@@ -481,7 +495,7 @@ test_big_round_trip(void)
 	static const CodecFormat formats[] = {CODEC_CSV, CODEC_JSON, CODEC_JSONLINES};
 	CodecField *fields = malloc(sizeof(CodecField) * 3 * BIG_ROWS);
 	char	  (*nums)[24] = malloc(24 * (size_t) BIG_ROWS);
-	CodecBuf	buf;
+	PiBuf	buf;
 	CodecResult *res;
 	char		err[256];
 	clock_t		start;
@@ -497,13 +511,13 @@ test_big_round_trip(void)
 		fields[3 * i + 1] = fld(CODEC_FIELD_STRING, i % 2 ? "x,\"y\"" : "z");
 		fields[3 * i + 2] = fld(CODEC_FIELD_BOOL, i % 3 ? "true" : "false");
 	}
-	codec_buf_init(&buf);
+	pi_buf_init(&buf, &pi_malloc_allocator);
 	for (k = 0; k < 3; k++)
 	{
 		start = clock();
 		predicted = encode(formats[k], &buf, fields, BIG_ROWS, 3);
 		codec_end(formats[k], &buf);
-		res = codec_decode(formats[k], buf.data, buf.len,
+		res = decode_n(formats[k], buf.data, buf.len,
 						   formats[k] == CODEC_CSV ? NULL : "features", err, sizeof(err));
 		same = res != NULL && res->nrows == BIG_ROWS && buf.len == predicted;
 		for (i = 0; same && i < BIG_ROWS; i++)
@@ -519,9 +533,76 @@ test_big_round_trip(void)
 	CHECK(fails_with(CODEC_JSONLINES, buf.data, buf.len, "features",
 					 "row 100001 has no field \"features\"", NULL),
 		  "an error after 100,000 decoded rows frees them all");
-	codec_buf_free(&buf);
+	pi_buf_free(&buf);
 	free(nums);
 	free(fields);
+}
+
+/*
+ * Every allocation of a decoding failing in turn: each failure is reported
+ * as CODEC_NO_MEMORY with nothing left allocated, never an abort.
+ */
+static void
+test_out_of_memory(void)
+{
+	static const struct
+	{
+		CodecFormat format;
+		const char *body;
+	}			cases[] = {
+		{CODEC_CSV, "1,\"a\"\"b\",x\n2,3,4\n"},
+		{CODEC_JSON, "{\"predictions\":[{\"s\":[1,2]},{\"s\":{\"a\":null}}]}"},
+		{CODEC_JSONLINES, "[1,true]\n\"x\"\n"},
+	};
+	char		err[256];
+	size_t		k;
+
+	for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++)
+	{
+		UnitBudget	b = {0, 0};
+		PiAllocator a = unit_budget_allocator(&b);
+		CodecResult *res;
+		CodecStatus st;
+		bool		clean = true;
+		int			n;
+
+		for (n = 0;; n++)
+		{
+			b.budget = n;
+			st = codec_decode(cases[k].format, cases[k].body,
+							  strlen(cases[k].body), NULL, &a, &res,
+							  err, sizeof(err));
+			if (st == CODEC_OK)
+				break;
+			clean &= st == CODEC_NO_MEMORY && res == NULL && b.live == 0 &&
+				strcmp(err, "out of memory") == 0;
+		}
+		codec_result_free(res);
+		CHECK(clean && b.live == 0,
+			  "%s: each of %d allocations failing is reported and frees all",
+			  codec_mime_type(cases[k].format), n);
+	}
+}
+
+/* An encoder whose buffer runs out of memory marks it failed */
+static void
+test_encode_out_of_memory(void)
+{
+	UnitBudget	b = {1, 0};
+	PiAllocator a = unit_budget_allocator(&b);
+	char		text[400];
+	CodecField	f;
+	PiBuf		buf;
+
+	memset(text, 'x', sizeof(text) - 1);
+	text[sizeof(text) - 1] = '\0';
+	f = fld(CODEC_FIELD_STRING, text);	/* longer than the first block */
+	pi_buf_init(&buf, &a);
+	codec_begin(CODEC_JSON, &buf);
+	codec_add_row(CODEC_JSON, &buf, 0, &f, 1);
+	CHECK(buf.failed, "encoding past the memory available marks the buffer failed");
+	pi_buf_free(&buf);
+	CHECK(b.live == 0, "and it frees cleanly");
 }
 
 /* Runs every test */
@@ -537,5 +618,7 @@ main(void)
 	test_decode_json_errors();
 	test_decode_jsonlines();
 	test_big_round_trip();
+	test_out_of_memory();
+	test_encode_out_of_memory();
 	return unit_done();
 }

@@ -20,7 +20,7 @@
 #define PAPER_DIMS	3
 #define PLANTED		11
 
-static const RcfAllocator *A = &rcf_malloc_allocator;
+static const RcfAllocator *A = &pi_malloc_allocator;
 
 /* the paper data set: PAPER_ROWS rows of 3 values */
 static double paper[PAPER_ROWS][PAPER_DIMS];

@@ -12,6 +12,9 @@
 #define UNIT_H
 
 #include <stdio.h>
+#include <stdlib.h>
+
+#include "base/base.h"
 
 static int	unit_count = 0;
 static int	unit_failed = 0;
@@ -36,6 +39,43 @@ unit_done(void)
 {
 	printf("1..%d\n", unit_count);
 	return unit_failed == 0 ? 0 : 1;
+}
+
+/* A fallible allocator that fails once "budget" allocations have been made */
+typedef struct UnitBudget
+{
+	int			budget;
+	int			live;			/* allocated and not yet freed */
+} UnitBudget;
+
+/* malloc while the budget lasts, NULL after */
+static inline void *
+unit_budget_alloc(void *ctx, size_t size)
+{
+	UnitBudget *b = ctx;
+
+	if (b->budget == 0)
+		return NULL;
+	b->budget--;
+	b->live++;
+	return malloc(size);
+}
+
+/* free, counting */
+static inline void
+unit_budget_free(void *ctx, void *ptr)
+{
+	((UnitBudget *) ctx)->live--;
+	free(ptr);
+}
+
+/* An allocator on a budget */
+static inline PiAllocator
+unit_budget_allocator(UnitBudget *b)
+{
+	PiAllocator a = {unit_budget_alloc, unit_budget_free, b};
+
+	return a;
 }
 
 #endif							/* UNIT_H */
