@@ -3,6 +3,7 @@
 # make            build the extension
 # make install    install it into the PostgreSQL found by pg_config
 # make unit       build and run the C unit tests of the pure cores
+# make server     build the model server, server/pg_infer_model_server
 # make test       the whole suite on a throwaway cluster (see test/run.sh)
 # make demo       train and score the sample data (see test/demo.sh)
 
@@ -37,7 +38,14 @@ PURE_SRCS = $(wildcard src/base/*.c src/rcf/rcf_utils.c src/rcf/rcf_sampler.c sr
 UNIT_TESTS = $(patsubst %.c,%,$(wildcard test/unit/test_*.c))
 UNIT_CFLAGS = -O2 -g -std=gnu11 -Wall -Wextra -Werror -Isrc
 
-EXTRA_CLEAN = $(UNIT_TESTS) test/results
+# The model server (doc/model_server.md): a program of its own on the RCF
+# core, the codecs and libmicrohttpd; never part of the extension's library.
+SERVER = server/pg_infer_model_server
+SERVER_SRCS = $(wildcard server/ms_*.c)
+SERVER_PURE_SRCS = $(filter src/rcf/% src/infer/%,$(PURE_SRCS))
+SERVER_LIBS = -lmicrohttpd -ljson-c -lm -pthread
+
+EXTRA_CLEAN = $(UNIT_TESTS) $(SERVER) test/results
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
@@ -46,7 +54,16 @@ include $(PGXS)
 test/unit/%: test/unit/%.c test/unit/unit.h $(PURE_SRCS) $(wildcard src/*/*.h)
 	$(CC) $(UNIT_CFLAGS) -o $@ $< $(PURE_SRCS) -ljson-c -lcrypto -lm
 
-.PHONY: unit test demo
+# the unit test of the model server links its HTTP-free parts too
+test/unit/test_model_server: test/unit/test_model_server.c test/unit/unit.h $(SERVER_SRCS) $(SERVER_PURE_SRCS) $(wildcard src/*/*.h) server/model_server.h
+	$(CC) $(UNIT_CFLAGS) -Iserver -o $@ $< $(SERVER_SRCS) $(SERVER_PURE_SRCS) $(SERVER_LIBS)
+
+$(SERVER): server/model_server.c $(SERVER_SRCS) server/model_server.h $(SERVER_PURE_SRCS) $(wildcard src/*/*.h)
+	$(CC) $(UNIT_CFLAGS) -o $@ server/model_server.c $(SERVER_SRCS) $(SERVER_PURE_SRCS) $(SERVER_LIBS)
+
+.PHONY: unit test demo server
+server: $(SERVER)
+
 unit: $(UNIT_TESTS)
 	@status=0; for t in $(UNIT_TESTS); do ./$$t || status=1; done; exit $$status
 
