@@ -14,6 +14,7 @@ packages=(
 	make gcc postgresql-15 postgresql-server-dev-15
 	libcurl4-openssl-dev libssl-dev libjson-c-dev
 	libmariadb-dev mariadb-server mariadb-client python3
+	libmicrohttpd-dev curl
 )
 # Node.js may come from elsewhere than Debian (with its own npm): take the
 # packages only when the commands are missing

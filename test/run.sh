@@ -4,7 +4,8 @@
 #
 # Installs what is missing, builds and installs the extension, runs the C
 # unit tests, starts the services (test/services.sh), runs the regression
-# tests on a throwaway cluster (pg_virtualenv) and the endpoint's own tests,
+# tests on a throwaway cluster (pg_virtualenv), the model server's tests
+# (test/model_server.sh) and the endpoint's own tests,
 # and ends with one line "N passed, N failed".
 #
 set -uo pipefail
@@ -30,7 +31,7 @@ tally_tap() {
 }
 
 bash test/deps.sh || { echo "0 passed, 1 failed"; exit 1; }
-if ! { make -s -j2 && make -s install; } >"$logs/build.log" 2>&1; then
+if ! { make -s -j2 && make -s server && make -s install; } >"$logs/build.log" 2>&1; then
 	cat "$logs/build.log"
 	echo "0 passed, 1 failed"
 	exit 1
@@ -62,7 +63,20 @@ grep -E '^(test| +[a-z_]+ +\.\.\.)' "$logs/regress.out" || cat "$logs/regress.ou
 tally "regression tests" "$(grep -cE '\.\.\. +ok' "$logs/regress.out")" \
 	"$(grep -cE '\.\.\. +FAILED' "$logs/regress.out")"
 
-# 3. the test endpoint's own tests
+# 3. the model server end to end, on a model exported from its own cluster
+pg_virtualenv -t -v 15 -o shared_preload_libraries=pg_infer \
+	bash test/model_server.sh >"$logs/model_server.out" 2>&1
+server_status=$?
+grep -E '^(not ok|#)' "$logs/model_server.out" || true
+server_failed=$(grep -cE '^not ok ' "$logs/model_server.out")
+# a script that stopped before its plan counts as one failure
+if [ "$server_status" -ne 0 ] && [ "$server_failed" -eq 0 ]; then
+	tail -20 "$logs/model_server.out"
+	server_failed=1
+fi
+tally "model server tests" "$(grep -cE '^ok ' "$logs/model_server.out")" "$server_failed"
+
+# 4. the test endpoint's own tests
 if [ -d test/endpoint/node_modules ]; then
 	node --test test/endpoint/ >"$logs/endpoint.out" 2>&1
 	tally "endpoint tests" "$(sed -n 's/^# pass //p' "$logs/endpoint.out")" \
