@@ -7,7 +7,8 @@
  *	- binary:	the model bytes themselves, which start with "RCFM" (what
  *				`SELECT encode(m::bytea, 'base64')` decodes to);
  *	- hex:		the bytea text form "\x0123..." that psql prints for
- *				`SELECT m::bytea` (blanks and line ends around it ignored);
+ *				`SELECT m::bytea`, or "\\x0123..." as COPY's text format
+ *				writes it (blanks and line ends around it ignored);
  *	- JSON:		the text form of rcf_model, `SELECT m` (starts with '{').
  * Whatever the form, the bytes are validated in full by the RCF core
  * (rcf_forest_decode) before the forest is built: a truncated or corrupted
@@ -151,6 +152,9 @@ ms_model_decode(const char *data, size_t len, char *errbuf, size_t errlen)
 		return load_error(errbuf, errlen, "the file is empty");
 	if (data[start] == '{')
 		return forest_of_json(data + start, errbuf, errlen);
+	/* COPY's text format doubles the backslash */
+	if (end - start >= 3 && data[start] == '\\' && data[start + 1] == '\\')
+		start++;
 	if (end - start < 2 || data[start] != '\\' || data[start + 1] != 'x')
 		return load_error(errbuf, errlen,
 						  "not an exported rcf_model: expected the binary form (starting \"RCFM\"), the bytea hex text (starting \"\\x\") or the JSON text form (starting \"{\")");

@@ -5,7 +5,7 @@
 #
 #   pg_virtualenv -t -v 15 -o shared_preload_libraries=pg_infer bash test/model_server.sh
 #
-# A model is trained in the database and exported the three documented
+# A model is trained in the database and exported the four documented
 # ways (doc/model_server.md); the server must load each and return, over
 # HTTP, exactly the scores rcf_score gives for the same points; the SQL
 # side calls it back through LANGUAGE sagemaker and sagemaker_infer on the
@@ -115,15 +115,16 @@ report $? "a model is trained in the database"
 sql -c "SELECT m::bytea FROM ms_model" -o "$work/model.hex"
 sql -c "SELECT encode(m::bytea, 'base64') FROM ms_model" | base64 -d >"$work/model.rcf"
 sql -c "SELECT m FROM ms_model" -o "$work/model.json"
-like "$(head -c 4 "$work/model.rcf")|$(head -c 6 "$work/model.hex")|$(head -c 1 "$work/model.json")" \
-	'^RCFM\|\\x5243\|\{$' "the model is exported as binary, bytea hex text and JSON"
+sql -c "\\copy (SELECT m::bytea FROM ms_model) TO '$work/model.copy'"
+like "$(head -c 4 "$work/model.rcf")|$(head -c 6 "$work/model.hex")|$(head -c 1 "$work/model.json")|$(head -c 7 "$work/model.copy")" \
+	'^RCFM\|\\x5243\|\{\|\\\\x5243$' "the model is exported as binary, bytea hex text, JSON and COPY text"
 
 # the points as psql prints them (float8 text that reads back exactly)
 sql -F, -c "SELECT x, y, z FROM ms_points ORDER BY i" >"$work/points.csv"
 sql -c "SELECT i FROM ms_points ORDER BY i" >"$work/ids"
 sql -c "CREATE TABLE ms_got (form text, i int, score float8)"
 
-for form in rcf hex json; do
+for form in rcf hex json copy; do
 	if ! start_server --model "$work/model.$form"; then
 		report 1 "the server starts with the $form export"
 		continue
@@ -141,7 +142,8 @@ done
 is "$(sql -F' ' -c "
 	SELECT form, count(*) FILTER (WHERE g.score = rcf_score(m, ARRAY[x, y, z])), count(*)
 	FROM ms_got g JOIN ms_points USING (i), ms_model GROUP BY form ORDER BY form")" \
-	"hex 2003 2003
+	"copy 2003 2003
+hex 2003 2003
 json 2003 2003
 rcf 2003 2003" "every form's scores equal rcf_score in the database, bit for bit"
 is "$(sql -c "SELECT count(*) FROM ms_got g JOIN ms_points USING (i), ms_model

@@ -125,6 +125,10 @@ test_model_files(const uint8_t *bytes, size_t len, const RcfForest *ref)
 	check_form("binary", (const char *) bytes, len, ref);
 	check_form("hex", hex, strlen(hex), ref);
 	check_form("JSON", json, strlen(json), ref);
+	copy = malloc(strlen(hex) + 2);
+	sprintf(copy, "\\%s", hex);
+	check_form("COPY text (\\\\x)", copy, strlen(copy), ref);
+	free(copy);
 
 	check_refused("a truncated binary file", (const char *) bytes, len - 7, "truncated rcf model");
 	check_refused("a binary file with trailing bytes", (const char *) bytes, len + 1, "trailing bytes");
