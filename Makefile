@@ -42,7 +42,7 @@ UNIT_CFLAGS = -O2 -g -std=gnu11 -Wall -Wextra -Werror -Isrc
 # core, the codecs and libmicrohttpd; never part of the extension's library.
 SERVER = server/pg_infer_model_server
 SERVER_SRCS = $(wildcard server/ms_*.c)
-SERVER_PURE_SRCS = $(filter src/rcf/% src/infer/%,$(PURE_SRCS))
+SERVER_PURE_SRCS = $(filter src/base/% src/rcf/% src/infer/%,$(PURE_SRCS))
 SERVER_LIBS = -lmicrohttpd -ljson-c -lm -pthread
 
 EXTRA_CLEAN = $(UNIT_TESTS) $(SERVER) test/results

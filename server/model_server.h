@@ -10,8 +10,8 @@
  *	model_server.c	options, the HTTP daemon (libmicrohttpd), signals
  *
  * ms_model.c and ms_invoke.c know nothing of HTTP transport, so the C unit
- * tests link them directly.  Like the cores they build on (src/rcf/,
- * src/infer/codec.h), they include no PostgreSQL header.
+ * tests link them directly.  Like the cores they build on (src/base/,
+ * src/rcf/, src/infer/codec.h), they include no PostgreSQL header.
  *
  * Concurrency: the forest is only read after it is loaded, and
  * rcf_forest_score keeps all its state on the caller's stack, so any number

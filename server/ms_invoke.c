@@ -77,26 +77,6 @@ ms_reply_free(MsReply *reply)
 
 /*--- Content negotiation ----------------------------------------------------*/
 
-/* Whether s[0..n) equals word, ignoring ASCII case */
-static bool
-word_equals(const char *s, size_t n, const char *word)
-{
-	size_t		i;
-
-	if (strlen(word) != n)
-		return false;
-	for (i = 0; i < n; i++)
-	{
-		char		c = s[i];
-
-		if (c >= 'A' && c <= 'Z')
-			c = (char) (c - 'A' + 'a');
-		if (c != word[i])
-			return false;
-	}
-	return true;
-}
-
 /* The quality (q parameter, 1 when absent) of an Accept entry's parameters */
 static double
 entry_quality(const char *params, const char *end)
@@ -121,9 +101,9 @@ range_format(const char *type, size_t n)
 {
 	char		mime[64];
 
-	if (word_equals(type, n, "*/*") || word_equals(type, n, "application/*"))
+	if (pi_ascii_caseeq_n(type, n, "*/*") || pi_ascii_caseeq_n(type, n, "application/*"))
 		return CODEC_JSON;
-	if (word_equals(type, n, "text/*"))
+	if (pi_ascii_caseeq_n(type, n, "text/*"))
 		return CODEC_CSV;
 	if (n >= sizeof(mime))
 		return -1;
@@ -289,27 +269,26 @@ static void
 encode_scores(CodecFormat format, const double *scores, int n, MsReply *reply)
 {
 	char		num[32];
-	FILE	   *out = open_memstream(&reply->body, &reply->len);
+	PiBuf		out;
 	int			i;
 
-	if (out == NULL)
-		abort();
+	pi_buf_init(&out, &pi_malloc_allocator);
 	if (format == CODEC_JSON)
-		fputs("{\"scores\":[", out);
+		pi_buf_append_str(&out, "{\"scores\":[");
 	for (i = 0; i < n; i++)
 	{
 		format_score(num, sizeof(num), scores[i]);
 		if (format == CODEC_CSV)
-			fprintf(out, "%s\n", num);
+			pi_buf_printf(&out, "%s\n", num);
 		else if (format == CODEC_JSON)
-			fprintf(out, "%s{\"score\":%s}", i > 0 ? "," : "", num);
+			pi_buf_printf(&out, "%s{\"score\":%s}", i > 0 ? "," : "", num);
 		else
-			fprintf(out, "{\"score\":%s}\n", num);
+			pi_buf_printf(&out, "{\"score\":%s}\n", num);
 	}
 	if (format == CODEC_JSON)
-		fputs("]}", out);
-	if (fclose(out) != 0)
-		abort();
+		pi_buf_append_str(&out, "]}");
+	reply->len = out.len;
+	reply->body = pi_buf_steal(&out);
 }
 
 /*--- The request ------------------------------------------------------------*/
@@ -373,16 +352,20 @@ ms_invoke(const RcfForest *forest, const char *content_type,
 		  const char *accept, const char *body, size_t len, MsReply *reply)
 {
 	CodecFormat in;
+	CodecStatus status;
 	char		err[MS_MESSAGE_SIZE];
-	CodecResult *rows;
+	CodecResult *rows = NULL;
 
 	memset(reply, 0, sizeof(MsReply));
 	if (!ms_check_headers(content_type, accept, reply))
 		return;
 	in = (CodecFormat) codec_format_from_mime(content_type);
-	rows = codec_decode(in, body, len, in == CODEC_CSV ? NULL : "features",
-						err, sizeof(err));
-	if (rows == NULL)
+	status = codec_decode(in, body, len, in == CODEC_CSV ? NULL : "features",
+						  &pi_malloc_fallible, &rows, err, sizeof(err));
+	if (status == CODEC_NO_MEMORY)
+		ms_reply_error(reply, 503, "out of memory while decoding the %s body: try fewer rows per request",
+					   codec_mime_type(in));
+	else if (status != CODEC_OK)
 		ms_reply_error(reply, 400, "%s body: %s", codec_mime_type(in), err);
 	else if (rows->nrows == 0)
 		ms_reply_error(reply, 400, "the request body holds no rows: send at least one point");

@@ -105,7 +105,7 @@ static RcfForest *
 forest_of_bytes(const uint8_t *bytes, size_t len, char *errbuf, size_t errlen)
 {
 	const char *err = NULL;
-	RcfForest  *forest = rcf_forest_decode(bytes, len, &rcf_malloc_allocator, &err);
+	RcfForest  *forest = rcf_forest_decode(bytes, len, &pi_malloc_allocator, &err);
 
 	if (forest == NULL)
 		return load_error(errbuf, errlen, "%s", err);
@@ -118,13 +118,13 @@ forest_of_json(const char *text, char *errbuf, size_t errlen)
 {
 	const char *err = NULL;
 	size_t		len = 0;
-	uint8_t    *bytes = rcf_model_from_json(text, &len, &rcf_malloc_allocator, &err);
+	uint8_t    *bytes = rcf_model_from_json(text, &len, &pi_malloc_allocator, &err);
 	RcfForest  *forest;
 
 	if (bytes == NULL)
 	{
 		load_error(errbuf, errlen, "%s", err);
-		free((void *) err);		/* allocated: it names a byte offset */
+		pi_free(&pi_malloc_allocator, (void *) err);	/* it names a byte offset */
 		return NULL;
 	}
 	forest = forest_of_bytes(bytes, len, errbuf, errlen);

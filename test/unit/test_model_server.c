@@ -39,7 +39,7 @@ static uint8_t *
 train_model(int dims, size_t *len)
 {
 	RcfParams	params = {50, 64, dims, 0.0, 7};
-	RcfSampler *sampler = rcf_sampler_create(&params, 0, &rcf_malloc_allocator);
+	RcfSampler *sampler = rcf_sampler_create(&params, 0, &pi_malloc_allocator);
 	double		point[DIMS];
 	uint8_t    *bytes;
 	int			i,
@@ -118,7 +118,7 @@ static void
 test_model_files(const uint8_t *bytes, size_t len, const RcfForest *ref)
 {
 	char	   *hex = hex_text(bytes, len);
-	char	   *json = rcf_model_to_json(bytes, len, &rcf_malloc_allocator);
+	char	   *json = rcf_model_to_json(bytes, len, &pi_malloc_allocator);
 	char		err[MS_MESSAGE_SIZE] = "";
 	char	   *copy;
 
@@ -374,7 +374,7 @@ main(void)
 	size_t		len;
 	uint8_t    *bytes = train_model(DIMS, &len);
 	const char *err = NULL;
-	RcfForest  *ref = rcf_forest_decode(bytes, len, &rcf_malloc_allocator, &err);
+	RcfForest  *ref = rcf_forest_decode(bytes, len, &pi_malloc_allocator, &err);
 
 	printf("# model server\n");
 	test_model_files(bytes, len, ref);
