@@ -18,10 +18,12 @@
 -- Foreign data wrapper federated_mysql
 --------------------------------------------------------------------------
 
+CREATE FUNCTION federated_mysql_handler() RETURNS fdw_handler
+	AS 'MODULE_PATHNAME' LANGUAGE C STRICT;
 CREATE FUNCTION federated_mysql_validator(text[], oid) RETURNS void
 	AS 'MODULE_PATHNAME' LANGUAGE C STRICT;
 CREATE FOREIGN DATA WRAPPER federated_mysql
-	VALIDATOR federated_mysql_validator;
+	HANDLER federated_mysql_handler VALIDATOR federated_mysql_validator;
 COMMENT ON FOREIGN DATA WRAPPER federated_mysql IS 'MySQL and MariaDB tables as foreign tables (libmariadb)';
 
 

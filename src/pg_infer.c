@@ -11,6 +11,7 @@
 #include "utils/guc.h"
 
 #include "aws/aws.h"
+#include "fdw/fdw.h"
 #include "infer/infer.h"
 #include "pg_infer.h"
 
@@ -28,6 +29,7 @@ _PG_init(void)
 	InferStatsInit();
 	InferScanInit();
 	InferPlanInit();
+	MysqlInit();
 	MarkGUCPrefixReserved("pg_infer");
 }
 

@@ -69,7 +69,7 @@ start_mariadb() {
 	EOF
 	# shellcheck disable=SC1091
 	. "$state/env.sh"
-	mariadb --no-defaults --socket="$dir/mysqld.sock" -uroot <<-EOF
+	mariadb --no-defaults --default-character-set=utf8mb4 --socket="$dir/mysqld.sock" -uroot <<-EOF
 		CREATE DATABASE $PG_INFER_MYSQL_DB;
 		CREATE USER '$PG_INFER_MYSQL_USER'@'127.0.0.1' IDENTIFIED BY '$PG_INFER_MYSQL_PASSWORD';
 		GRANT ALL ON $PG_INFER_MYSQL_DB.* TO '$PG_INFER_MYSQL_USER'@'127.0.0.1';
@@ -77,7 +77,7 @@ start_mariadb() {
 	EOF
 	for f in test/mysql/*.sql; do
 		[ -e "$f" ] || continue
-		mariadb --no-defaults --socket="$dir/mysqld.sock" -uroot "$PG_INFER_MYSQL_DB" <"$f"
+		mariadb --no-defaults --default-character-set=utf8mb4 --socket="$dir/mysqld.sock" -uroot "$PG_INFER_MYSQL_DB" <"$f"
 	done
 }
 

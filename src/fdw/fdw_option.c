@@ -20,6 +20,7 @@
 #include "catalog/pg_foreign_data_wrapper.h"
 #include "catalog/pg_foreign_server.h"
 #include "catalog/pg_foreign_table.h"
+#include "catalog/pg_namespace.h"
 #include "catalog/pg_user_mapping.h"
 #include "commands/defrem.h"
 #include "lib/stringinfo.h"
@@ -48,6 +49,8 @@ FdwCatalogObjectName(Oid catalog)
 			return "foreign table";
 		case AttributeRelationId:
 			return "foreign table column";
+		case NamespaceRelationId:
+			return "schema import";
 	}
 	return "object";
 }

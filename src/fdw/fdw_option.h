@@ -58,7 +58,10 @@ extern const char *FdwOptionText(List *options, const char *name,
 extern bool FdwOptionBool(List *options, const char *name, bool dflt);
 extern int64 FdwOptionInt(List *options, const char *name, int64 dflt);
 
-/* The kind of object a catalog OID stands for, as a user would name it */
+/*
+ * The kind of object a catalog OID stands for, as a user would name it;
+ * NamespaceRelationId stands for IMPORT FOREIGN SCHEMA's options.
+ */
 extern const char *FdwCatalogObjectName(Oid catalog);
 
 #endif							/* FDW_OPTION_H */

@@ -1,4 +1,66 @@
--- The MariaDB side of the federated_mysql regression tests (loaded by
--- test/services.sh into the test database)
+-- The MariaDB side of the federated_mysql regression tests, loaded by
+-- test/services.sh into the test database (utf8mb4, case-insensitive
+-- collation by default, as most MySQL servers run).
+SET sql_mode = '';
+
 CREATE TABLE things (id int PRIMARY KEY, v varchar(20));
 INSERT INTO things VALUES (1, 'one'), (2, 'two');
+
+-- every type the wrapper maps
+CREATE TABLE types (
+  id int PRIMARY KEY,
+  i8 tinyint, u8 tinyint unsigned, flag tinyint(1),
+  i16 smallint, u16 smallint unsigned, i24 mediumint, u24 mediumint unsigned,
+  i32 int, u32 int unsigned, i64 bigint, u64 bigint unsigned,
+  d decimal(30,10), f float, g double,
+  b bit(10), y year,
+  dt date, ts datetime(6), tz timestamp NULL, t time,
+  c char(5), vc varchar(100), tx text, lt longtext,
+  bin varbinary(16), bl blob,
+  e enum('small','medium','large'), s set('red','green','blue'),
+  j json
+) DEFAULT CHARSET = utf8mb4;
+INSERT INTO types VALUES
+ (1, -128, 255, 1, -32768, 65535, -8388608, 16777215, -2147483648, 4294967295,
+  -9223372036854775808, 18446744073709551615,
+  12345678901234567890.0123456789, 1.5, 2.718281828459045,
+  b'1010101010', 2024,
+  '2024-02-29', '2024-02-29 12:34:56.789012', '2024-02-29 23:00:00', '12:34:56',
+  'ab', 'héllo wörld 😀', 'naïve text', repeat('x', 70000),
+  x'00FF10', x'DEADBEEF00',
+  'medium', 'red,blue', '{"a": [1, 2, {"b": null}], "emoji": "😀"}'),
+ (2, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+  -0.0000000001, NULL, NULL, b'0', NULL,
+  '0000-00-00', '0000-00-00 00:00:00', NULL, NULL,
+  '', '', NULL, NULL, x'', NULL, 'small', '', NULL),
+ (3, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, b'1', 1901,
+  '2023-00-10', '1000-01-01 00:00:00', NULL, '-838:59:59',
+  'x', 'line1
+line2	tab', 'quote '' and backslash \\', NULL, NULL, NULL, NULL, '', NULL);
+
+-- TPC-H-like orders, for the pushdown tests
+CREATE TABLE orders (
+  o_orderkey int PRIMARY KEY,
+  o_custkey int NOT NULL,
+  o_orderstatus char(1) NOT NULL,
+  o_totalprice decimal(15,2) NOT NULL,
+  o_orderdate date NOT NULL,
+  o_orderpriority varchar(15) NOT NULL,
+  o_comment varchar(79) NOT NULL,
+  KEY (o_orderdate), KEY (o_custkey)
+);
+INSERT INTO orders
+SELECT seq, 1 + seq % 97, ELT(1 + seq % 3, 'F', 'O', 'P'),
+       ROUND(1000 + (seq * 7919) % 100000 / 1.7, 2),
+       DATE '2024-01-01' + INTERVAL (seq % 60) DAY,
+       ELT(1 + seq % 5, '1-URGENT', '2-HIGH', '3-MEDIUM', '4-NOT SPECIFIED', '5-LOW'),
+       CONCAT('comment ', seq, IF(seq % 10 = 0, ' Special', ''))
+FROM seq_1_to_3000;
+
+CREATE TABLE customers (
+  c_custkey int PRIMARY KEY,
+  c_name varchar(25) NOT NULL,
+  c_nation varchar(10)
+);
+INSERT INTO customers SELECT seq, CONCAT('Customer#', seq), ELT(1 + seq % 4, 'FRANCE', 'france', 'GERMANY', NULL)
+FROM seq_1_to_100;

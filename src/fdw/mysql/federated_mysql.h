@@ -14,9 +14,13 @@
 
 #include "foreign/foreign.h"
 #include "lib/stringinfo.h"
+#include "commands/explain.h"
+#include "nodes/execnodes.h"
 #include "nodes/pathnodes.h"
+#include "nodes/plannodes.h"
 #include "utils/relcache.h"
 
+#include "fdw/fdw.h"
 #include "fdw/fdw_option.h"
 
 #define MYSQL_WRAPPER_NAME "federated_mysql"
@@ -65,5 +69,84 @@ extern void MysqlConnOptionsFor(ForeignServer *server, UserMapping *user,
 								MysqlConnOptions *opts);
 extern void MysqlTableOptionsFor(Oid relid, MysqlTableOptions *opts);
 extern char *MysqlColumnName(Oid relid, AttrNumber attnum);
+
+/* in mysql_connection.c */
+
+/* A cached connection to one server for one user mapping */
+typedef struct MysqlConn MysqlConn;
+
+/* A result being streamed from the server, row by row */
+typedef struct MysqlStream MysqlStream;
+
+extern void MysqlConnectionInit(void);
+extern MysqlConn *MysqlGetConnection(UserMapping *user, bool will_write);
+extern MYSQL *MysqlHandle(MysqlConn *conn);
+extern void MysqlExec(MysqlConn *conn, const char *sql);
+extern MysqlStream *MysqlStreamOpen(MysqlConn *conn, const char *sql,
+									MemoryContext context);
+extern MYSQL_ROW MysqlStreamNext(MysqlStream *stream, unsigned long **lengths);
+extern MYSQL_FIELD *MysqlStreamFields(MysqlStream *stream, int *nfields);
+extern void MysqlStreamClose(MysqlStream *stream);
+extern MYSQL_RES *MysqlQueryAll(MysqlConn *conn, const char *sql);
+extern uint64 MysqlAffectedRows(MysqlConn *conn);
+extern void MysqlReportError(int elevel, MysqlConn *conn, const char *sql)
+			pg_attribute_noreturn();
+
+/* in mysql_convert.c */
+
+/* How one remote column becomes one PostgreSQL value */
+typedef struct MysqlColumnConverter
+{
+	Oid			typid;
+	int32		typmod;
+	FmgrInfo	input;			/* the type's input function */
+	Oid			ioparam;
+	int			kind;			/* MYSQL_CONVERT_* (mysql_convert.c) */
+	bool		remote_binary;	/* the remote field is binary (charset 63) */
+	bool		remote_set;		/* the remote field is a SET */
+	int			remote_bits;	/* the remote field is a BIT(n): n, else 0 */
+	const char *name;			/* for messages */
+} MysqlColumnConverter;
+
+extern void MysqlConverterInit(MysqlColumnConverter *conv, Oid typid,
+							   int32 typmod, const char *name);
+extern void MysqlConverterBindField(MysqlColumnConverter *conv,
+									const MYSQL_FIELD *field);
+extern Datum MysqlConvertValue(MysqlColumnConverter *conv, char *value,
+							   unsigned long length, MysqlZeroDate zero_date,
+							   bool *isnull);
+
+/* in mysql_deparse.c */
+extern void MysqlQuoteIdentifier(StringInfo buf, const char *ident);
+extern void MysqlDeparseRelation(StringInfo buf, Relation rel,
+								 const MysqlTableOptions *opts);
+extern bool MysqlIsPushableExpr(PlannerInfo *root, RelOptInfo *baserel,
+								Expr *expr);
+extern void MysqlDeparseSelect(StringInfo buf, PlannerInfo *root,
+							   RelOptInfo *baserel, Relation rel,
+							   const MysqlTableOptions *opts,
+							   Bitmapset *attrs, List *remote_conds,
+							   List **retrieved_attrs);
+extern void MysqlDeparseLiteral(StringInfo buf, Oid typid, Datum value);
+
+/* in mysql_scan.c */
+extern void MysqlGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
+								   Oid relid);
+extern void MysqlGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
+								 Oid relid);
+extern ForeignScan *MysqlGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
+										Oid relid, ForeignPath *best_path,
+										List *tlist, List *scan_clauses,
+										Plan *outer_plan);
+extern void MysqlBeginForeignScan(ForeignScanState *node, int eflags);
+extern TupleTableSlot *MysqlIterateForeignScan(ForeignScanState *node);
+extern void MysqlReScanForeignScan(ForeignScanState *node);
+extern void MysqlEndForeignScan(ForeignScanState *node);
+extern void MysqlExplainForeignScan(ForeignScanState *node,
+									ExplainState *es);
+
+/* in mysql_import.c */
+extern List *MysqlImportForeignSchema(ImportForeignSchemaStmt *stmt,
+									  Oid serverOid);
 
 #endif							/* FEDERATED_MYSQL_H */

@@ -1,0 +1,41 @@
+/*-------------------------------------------------------------------------
+ *
+ * mysql_handler.c
+ *	  The handler of the federated_mysql foreign data wrapper: the table of
+ *	  callbacks PostgreSQL calls, and the wrapper's initialisation.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "foreign/fdwapi.h"
+
+#include "fdw/mysql/federated_mysql.h"
+
+PG_FUNCTION_INFO_V1(federated_mysql_handler);
+
+/* Sets up the wrapper when the library is loaded */
+void
+MysqlInit(void)
+{
+	MysqlConnectionInit();
+}
+
+/* Returns the callbacks of federated_mysql */
+Datum
+federated_mysql_handler(PG_FUNCTION_ARGS)
+{
+	FdwRoutine *routine = makeNode(FdwRoutine);
+
+	routine->GetForeignRelSize = MysqlGetForeignRelSize;
+	routine->GetForeignPaths = MysqlGetForeignPaths;
+	routine->GetForeignPlan = MysqlGetForeignPlan;
+	routine->BeginForeignScan = MysqlBeginForeignScan;
+	routine->IterateForeignScan = MysqlIterateForeignScan;
+	routine->ReScanForeignScan = MysqlReScanForeignScan;
+	routine->EndForeignScan = MysqlEndForeignScan;
+	routine->ExplainForeignScan = MysqlExplainForeignScan;
+	routine->ImportForeignSchema = MysqlImportForeignSchema;
+	PG_RETURN_POINTER(routine);
+}
