@@ -78,6 +78,24 @@ SET parallel_leader_participation = off;
 SELECT rcf_train(CASE WHEN i = 30000 THEN ARRAY['NaN'::float8, 0, 0] ELSE p END)
 FROM rcf_parallel_points;
 
+-- a time decay so large that decay times the row number overflowed: the
+-- parallel plan (serialised states) agrees with the serial one
+SET parallel_leader_participation = on;
+SELECT samples, points_seen
+FROM (SELECT rcf_train(p, '{"time_decay": 1e308, "trees": 3}') AS m
+      FROM rcf_parallel_points) AS t, rcf_info(m);
+SET max_parallel_workers_per_gather = 0;
+SELECT samples, points_seen
+FROM (SELECT rcf_train(p, '{"time_decay": 1e308, "trees": 3}') AS m
+      FROM rcf_parallel_points) AS t, rcf_info(m);
+-- serially, such a decay keeps the newest points (the last outliers), so
+-- the newest point scores lower than the first one
+SELECT rcf_score(m, ARRAY[5.0 + 10, -5.0 - 10, 30.0]) <
+       rcf_score(m, (SELECT p FROM rcf_parallel_points WHERE i = 1)) AS newest_kept
+FROM (SELECT rcf_train(p, '{"time_decay": 1e308, "trees": 10, "sample_size": 4}'
+                       ORDER BY i) AS m
+      FROM rcf_parallel_points) AS t;
+
 RESET parallel_setup_cost;
 RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;

@@ -131,6 +131,17 @@ SELECT rcf_stream_score(v, '[]') OVER (ORDER BY t) FROM rcf_stream_series;
 SELECT rcf_stream_score(array_fill(1.0::float8, ARRAY[300]), '{"shingle_size": 4}')
          OVER (ORDER BY t)
 FROM rcf_stream_series;
+-- options that change after the first row of a partition (each partition
+-- may have its own)
+SELECT rcf_stream_score(v, jsonb_build_object('seed', t)) OVER (ORDER BY t)
+FROM rcf_stream_series;
+SELECT rcf_stream_score(v, CASE WHEN t > 10 THEN '{"seed": 1}'::jsonb END)
+         OVER (ORDER BY t)
+FROM rcf_stream_series;
+SELECT count(s) AS scored
+FROM (SELECT rcf_stream_score(v, jsonb_build_object('seed', t % 2))
+               OVER (PARTITION BY t % 2 ORDER BY t) AS s
+      FROM rcf_stream_series) AS q;
 -- a window function needs OVER
 SELECT rcf_stream_score(v) FROM rcf_stream_series;
 

@@ -116,6 +116,38 @@ FROM generate_series(1, 3) AS i;
 SELECT rcf_train(ARRAY[i::float8], CASE WHEN i > 1 THEN '{"seed": 1}'::jsonb END)
 FROM generate_series(1, 3) AS i;
 
+-- the largest seed reads back as written; beyond it, or not whole, refused
+SELECT (rcf_info(rcf_train(ARRAY[1.0::float8], '{"seed": 9223372036854775807}'))).seed;
+SELECT (rcf_info(rcf_train(ARRAY[1.0::float8], '{"seed": 9007199254740993}'))).seed;
+SELECT rcf_train(ARRAY[1.0::float8], '{"seed": 9223372036854775808}');
+SELECT rcf_train(ARRAY[1.0::float8], '{"seed": 3.5}');
+SELECT rcf_train(ARRAY[1.0::float8], '{"trees": 1e400}');
+
+-- extreme values train models we accept, in their binary and text forms
+-- (what pg_dump writes and restores), over the range of finite doubles
+CREATE TABLE rcf_extreme (what text, p float8[]);
+INSERT INTO rcf_extreme VALUES
+  ('near FLT_MAX', ARRAY[3.402e38]),
+  ('FLT_MAX, both signs', ARRAY[3.4028234663852886e38]),
+  ('FLT_MAX, both signs', ARRAY[-3.4028234663852886e38]),
+  ('beyond floats', ARRAY[1e300]),
+  ('DBL_MAX', ARRAY[1.7976931348623157e308]),
+  ('tiny', ARRAY[1.1754943508222875e-38]),
+  ('float subnormal', ARRAY[1.4e-45]),
+  ('double subnormal', ARRAY[4.9e-324]),
+  ('mixed magnitudes', ARRAY[3.4e38, 1e-45]),
+  ('mixed magnitudes', ARRAY[-1e-38, 1.0]),
+  ('mixed magnitudes', ARRAY[1.0, -3.3e38]);
+CREATE TABLE rcf_extreme_models AS
+SELECT what, rcf_train(p, '{"trees": 3}') AS m FROM rcf_extreme GROUP BY what;
+SELECT what, samples, points_seen,
+       m::text::rcf_model::bytea = m::bytea AS text_round_trip,
+       m::bytea::rcf_model::bytea = m::bytea AS binary_round_trip,
+       rcf_score(m, p) >= 0 AS scores
+FROM rcf_extreme_models JOIN rcf_extreme USING (what), rcf_info(m)
+ORDER BY what, p;
+DROP TABLE rcf_extreme, rcf_extreme_models;
+
 -- the session still works after every error
 SELECT points_seen FROM rcf_paper_model, rcf_info(m);
 

@@ -39,6 +39,8 @@ extern void RcfReadPoint(ArrayType *array, int dims, double *point,
 						 const char *what);
 extern void RcfParseOptions(Jsonb *options, RcfOptionSet set,
 							RcfOptions *result);
+extern Jsonb *RcfCopyOptions(MemoryContext context, Jsonb *options);
+extern bool RcfSameOptions(Jsonb *a, Jsonb *b);
 extern void RcfCheckParams(const RcfParams *params);
 
 /* in rcf_type.c */

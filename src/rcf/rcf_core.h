@@ -51,6 +51,15 @@
 
 /*--- Private types ----------------------------------------------------------*/
 
+/* the checked parameters, in the order of their bytes (4 bytes apart) */
+typedef enum RcfParamField
+{
+	RCF_PARAM_TREES,
+	RCF_PARAM_SAMPLE_SIZE,
+	RCF_PARAM_DIMS,
+	RCF_PARAM_TIME_DECAY
+} RcfParamField;
+
 typedef struct RcfRng
 {
 	uint64_t	s[4];			/* xoshiro256** state */
@@ -121,6 +130,7 @@ typedef struct RcfReader
 	const uint8_t *p;
 	size_t		left;
 	bool		ok;
+	const uint8_t *fault;		/* where a check failed; NULL: at p */
 } RcfReader;
 
 /* a source of points to encode: the count of tree t and its i-th point */
@@ -142,6 +152,7 @@ typedef struct RcfSource
 /* in rcf_utils.c */
 extern void rcf_rng_seed(RcfRng *rng, uint64_t seed, uint64_t salt,
 						 uint64_t index);
+extern int	rcf_params_bad_field(const RcfParams *params);
 extern void rcf_params_put(uint8_t **p, const RcfParams *params);
 extern const char *rcf_params_get(RcfReader *r, RcfParams *params);
 
@@ -158,6 +169,7 @@ extern void rcf_tree_relayout(RcfTree *t, const RcfParams *p,
 /* in rcf_model.c */
 extern uint16_t rcf_half_from_double(double v);
 extern double rcf_half_to_double(uint16_t h);
+extern uint16_t rcf_half_encode(double x, int e);
 extern size_t rcf_model_bytes(int32_t num_trees, int32_t dims, int64_t points);
 extern void rcf_model_encode(const RcfParams *p, int64_t seen,
 							 const RcfSource *src, uint8_t *buf);
@@ -220,11 +232,20 @@ rng_open(RcfRng *rng)
 	return ((double) (rng_next(rng) >> 12) + 0.5) * 0x1.0p-52;
 }
 
+/*
+ * Beyond this time decay the newest point always weighs least: the Gumbel
+ * keys log(-log u) of rng_open's u lie within [-36.8, 3.7], less than 41
+ * apart, so any decay above 41 orders the points by sequence alone.
+ * Saturating there keeps decay * seq finite (at most 64 * 2^63) for every
+ * finite decay, and changes no comparison.
+ */
+#define RCF_DECAY_SATURATION 64.0
+
 /* reservoir weight of a point: Gumbel key minus the time decay */
 static inline double
 sample_weight(double u, double decay, int64_t seq)
 {
-	return log(-log(u)) - decay * (double) seq;
+	return log(-log(u)) - fmin(decay, RCF_DECAY_SATURATION) * (double) seq;
 }
 
 /*--- Little-endian bytes ----------------------------------------------------*/
@@ -369,7 +390,7 @@ snap_value(double x, int e)
 
 	if (!(fabs(v) < 65520.0))
 		return to_float(x);
-	return half_decode(rcf_half_from_double(v), e);
+	return half_decode(rcf_half_encode(x, e), e);
 }
 
 /*--- Weight heap ------------------------------------------------------------*/

@@ -169,7 +169,7 @@ rcf_forest_decode(const uint8_t *buf, size_t len,
 	RcfModelInfo info;
 	int16_t		exps[RCF_MAX_DIMS];
 	RcfForest  *f;
-	RcfReader	r = {buf, len, true};
+	RcfReader	r = {buf, len, true, NULL};
 	float	   *pts;
 	int32_t		t,
 				i,

@@ -95,9 +95,13 @@ typedef struct RcfModelInfo
 	uint32_t	version;		/* format version of the bytes */
 	int64_t		points_seen;	/* points offered while training */
 	int64_t		samples;		/* points stored over all trees */
+	size_t		error_offset;	/* invalid bytes: where the fault is */
 } RcfModelInfo;
 
-/* Validates the bytes fully and fills *info; NULL on success, else why not */
+/*
+ * Validates the bytes fully and fills *info; NULL on success, else why not
+ * (and info->error_offset says where)
+ */
 extern const char *rcf_model_info(const uint8_t *buf, size_t len,
 								  RcfModelInfo *info);
 

@@ -85,8 +85,9 @@ RcfReadPoint(ArrayType *array, int dims, double *point, const char *what)
 	if (length != dims)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("%s has %d dimensions, the model has %d",
-						what, length, dims)));
+				 errmsg_plural("%s has %d dimension, but the model's points have %d",
+							   "%s has %d dimensions, but the model's points have %d",
+							   length, what, length, dims)));
 	for (int i = 0; i < dims; i++)
 	{
 		if (!isfinite(values[i]))
@@ -111,18 +112,43 @@ OptionNumber(const char *key, JsonbValue *value)
 											  NumericGetDatum(value->val.numeric)));
 }
 
-/* Reads a whole-number option value within [min, max] */
+/* Compares two numerics (-1, 0, 1) */
+static int
+NumericCompare(Numeric a, Numeric b)
+{
+	return DatumGetInt32(DirectFunctionCall2(numeric_cmp, NumericGetDatum(a),
+											 NumericGetDatum(b)));
+}
+
+/*
+ * Reads a whole-number option value within [min, max].  It is checked as
+ * the exact numeric it was written as: through float8, a seed of
+ * 9223372036854775807 would round to 2^63 and wrap around.
+ */
 static int64
 OptionInteger(const char *key, JsonbValue *value, int64 min, int64 max)
 {
-	double		number = OptionNumber(key, value);
+	Numeric		number;
+	Numeric		whole;
 
-	if (number != floor(number) || number < (double) min || number > (double) max)
+	if (value->type != jbvNumeric)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"%s\" must be a number", key)));
+	number = value->val.numeric;
+	whole = DatumGetNumeric(DirectFunctionCall2(numeric_trunc,
+												NumericGetDatum(number),
+												Int32GetDatum(0)));
+	if (numeric_is_nan(number) || numeric_is_inf(number) ||
+		NumericCompare(number, whole) != 0 ||
+		NumericCompare(number, int64_to_numeric(min)) < 0 ||
+		NumericCompare(number, int64_to_numeric(max)) > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("option \"%s\" must be a whole number between "
 						INT64_FORMAT " and " INT64_FORMAT, key, min, max)));
-	return (int64) number;
+	return DatumGetInt64(DirectFunctionCall1(numeric_int8,
+											 NumericGetDatum(number)));
 }
 
 /* Fails on an option name the caller does not accept, listing the valid ones */
@@ -222,6 +248,28 @@ RcfParseOptions(Jsonb *options, RcfOptionSet set, RcfOptions *result)
 	if (result->warmup < 0)
 		result->warmup = set == RCF_OPTIONS_STREAM ?
 			result->params.sample_size / 4 : 0;
+}
+
+/* A copy of an options value (NULL: none given) in the context */
+Jsonb *
+RcfCopyOptions(MemoryContext context, Jsonb *options)
+{
+	Jsonb	   *copy;
+
+	if (options == NULL)
+		return NULL;
+	copy = MemoryContextAlloc(context, VARSIZE(options));
+	memcpy(copy, options, VARSIZE(options));
+	return copy;
+}
+
+/* Whether two options values (NULL: none given) are the same */
+bool
+RcfSameOptions(Jsonb *a, Jsonb *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return VARSIZE(a) == VARSIZE(b) && memcmp(a, b, VARSIZE(a)) == 0;
 }
 
 /* Raises the core's complaint about parameters, if it has one */

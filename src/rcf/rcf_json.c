@@ -57,7 +57,7 @@ rcf_model_to_json(const uint8_t *buf, size_t len, const RcfAllocator *allocator)
 {
 	RcfModelInfo info;
 	int16_t		exps[RCF_MAX_DIMS];
-	RcfReader	r = {buf, len, true};
+	RcfReader	r = {buf, len, true, NULL};
 	PiBuf		o;
 	float	   *pts;
 
@@ -83,6 +83,7 @@ rcf_model_to_json(const uint8_t *buf, size_t len, const RcfAllocator *allocator)
 /* keys of the JSON form */
 enum
 {
+	/* trees to time_decay in RcfParamField order */
 	JK_VERSION, JK_TREES, JK_SAMPLE_SIZE, JK_DIMS, JK_TIME_DECAY, JK_SEED,
 	JK_POINTS_SEEN, JK_SAMPLES, JK_COUNT
 };
@@ -224,7 +225,8 @@ json_point(JsonParser *jp)
 	{
 		if (!json_double(jp, &v))
 			return false;
-		if (!(fabs(v) <= FLT_MAX))
+		/* the writer's %.9g of a float near FLT_MAX reads back a bit above */
+		if (!isfinite((float) v))
 			return json_fail(jp, "value out of range");
 		if (++n > RCF_MAX_DIMS)
 			return json_fail(jp, "too many values in a point");
@@ -388,24 +390,6 @@ json_point_at(const void *ctx, int32_t t, int32_t i)
 		((size_t) jp->tree_start[t] + i) * jp->point_len;
 }
 
-/* the key whose value rcf_params_check rejects (same order of checks) */
-static int
-json_bad_param(const RcfParams *params)
-{
-	RcfParams	p = *params;
-
-	p.sample_size = RCF_MIN_SAMPLE_SIZE;
-	p.dims = 1;
-	p.time_decay = 0;
-	if (rcf_params_check(&p) != NULL)
-		return JK_TREES;
-	p.sample_size = params->sample_size;
-	if (rcf_params_check(&p) != NULL)
-		return JK_SAMPLE_SIZE;
-	p.dims = params->dims;
-	return (rcf_params_check(&p) != NULL) ? JK_DIMS : JK_TIME_DECAY;
-}
-
 /* checks the parsed values against each other; NULL when consistent */
 static const char *
 json_check(JsonParser *jp, RcfParams *params, int *key)
@@ -423,7 +407,7 @@ json_check(JsonParser *jp, RcfParams *params, int *key)
 		return "unsupported rcf model version";
 	if ((err = rcf_params_check(params)) != NULL)
 	{
-		*key = json_bad_param(params);
+		*key = JK_TREES + rcf_params_bad_field(params);
 		return err;
 	}
 	*key = JK_SAMPLES;

@@ -17,6 +17,7 @@
  */
 #include "rcf/rcf_core.h"
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -24,6 +25,9 @@
 #define MODEL_HEADER	(8 + PARAMS_BYTES + 8)
 #define HALF_MAX		65504.0
 #define EXP_LIMIT		200
+/* the largest scale exponent whose halves are all finite floats: 65504 *
+ * 2^112 = 2^128 - 2^117 <= FLT_MAX = 2^128 - 2^104 */
+#define TOP_EXP			(FLT_MAX_EXP - 16)
 
 /*--- Half floats and the per-dimension scale ---------------------------------*/
 
@@ -63,16 +67,34 @@ rcf_half_to_double(uint16_t h)
 	return (h & 0x8000) ? -v : v;
 }
 
-/* the scale exponent mapping the largest |x| m to at most 65504 */
+/*
+ * The half standing for x at scale exponent e: x / 2^e to nearest, held
+ * within the finite halves (it only goes beyond them at TOP_EXP, for x
+ * above 65504 * 2^TOP_EXP).
+ */
+uint16_t
+rcf_half_encode(double x, int e)
+{
+	return rcf_half_from_double(fmax(-HALF_MAX, fmin(ldexp(x, -e), HALF_MAX)));
+}
+
+/*
+ * The scale exponent mapping the largest |x| m to at most 65504, but no more
+ * than TOP_EXP.  Without that cap, x near FLT_MAX (3.402e38) took exponent
+ * 113, where it rounded up to the half 32768, which decodes to 2^128: a
+ * non-finite float the reader refused.
+ */
 static int
 scale_exponent(double m)
 {
 	int			k;
+	int			e;
 
 	if (!(m > 0))
 		return 0;
 	(void) frexp(m, &k);
-	return ldexp(m, 16 - k) <= HALF_MAX ? k - 16 : k - 15;
+	e = ldexp(m, 16 - k) <= HALF_MAX ? k - 16 : k - 15;
+	return e < TOP_EXP ? e : TOP_EXP;
 }
 
 /*--- Model bytes ------------------------------------------------------------*/
@@ -141,7 +163,7 @@ rcf_model_encode(const RcfParams *p, int64_t seen, const RcfSource *src,
 			const float *pt = src->point(src->ctx, t, i);
 
 			for (d = 0; d < p->dims; d++)
-				put_u16(&buf, rcf_half_from_double(ldexp(pt[d], -exps[d])));
+				put_u16(&buf, rcf_half_encode(pt[d], exps[d]));
 		}
 	}
 }
@@ -185,35 +207,51 @@ rcf_model_write(const RcfSampler *sampler, uint8_t *buf)
 	rcf_model_encode(&sampler->params, sampler->seen, &src, buf);
 }
 
+/* marks the item at "at" as the fault; returns why */
+static const char *
+fault_at(RcfReader *r, const uint8_t *at, const char *why)
+{
+	r->fault = at;
+	return why;
+}
+
 /* reads the model header and exponents; NULL when valid, else why not */
 const char *
 rcf_model_read_header(RcfReader *r, RcfModelInfo *info, int16_t *exps)
 {
 	const uint8_t *magic = get_bytes(r, 4);
+	const uint8_t *at = r->p;
+	const uint8_t *exps_at;
 	const char *err;
 	int32_t		d;
 
 	if (magic == NULL)
 		return "truncated rcf model";
 	if (memcmp(magic, MODEL_MAGIC, 4) != 0)
-		return "not an rcf model";
+		return fault_at(r, magic, "not an rcf model");
 	info->version = get_u16(r);
 	if (r->ok && info->version != RCF_MODEL_VERSION)
-		return "unsupported rcf model version";
+		return fault_at(r, at, "unsupported rcf model version");
+	at = r->p;
 	if (get_u16(r) != 0)
-		return "corrupt rcf model: unknown flags";
+		return fault_at(r, r->ok ? at : NULL, "corrupt rcf model: unknown flags");
+	at = r->p;
 	if ((err = rcf_params_get(r, &info->params)) != NULL)
-		return err;
+		return fault_at(r, r->ok ? at + 4 * rcf_params_bad_field(&info->params) :
+						NULL, err);
+	at = r->p;
 	info->points_seen = (int64_t) get_u64(r);
+	exps_at = r->p;
 	for (d = 0; d < info->params.dims; d++)
 		exps[d] = (int16_t) get_u16(r);
 	if (!r->ok)
 		return "truncated rcf model";
 	if (info->points_seen < 0)
-		return "corrupt rcf model: negative points seen";
+		return fault_at(r, at, "corrupt rcf model: negative points seen");
 	for (d = 0; d < info->params.dims; d++)
 		if (exps[d] < -EXP_LIMIT || exps[d] > EXP_LIMIT)
-			return "corrupt rcf model: scale exponent out of range";
+			return fault_at(r, exps_at + 2 * d,
+							"corrupt rcf model: scale exponent out of range");
 	return NULL;
 }
 
@@ -223,6 +261,7 @@ rcf_model_read_tree(RcfReader *r, const RcfModelInfo *info,
 					const int16_t *exps, int32_t *count, float *out)
 {
 	int32_t		dims = info->params.dims;
+	const uint8_t *at = r->p;
 	int32_t		n = get_u16(r);
 	int32_t		i,
 				d;
@@ -230,7 +269,7 @@ rcf_model_read_tree(RcfReader *r, const RcfModelInfo *info,
 	if (!r->ok)
 		return "truncated rcf model";
 	if (n > info->params.sample_size || n > info->points_seen)
-		return "corrupt rcf model: too many points in a tree";
+		return fault_at(r, at, "corrupt rcf model: too many points in a tree");
 	if (r->left / (2 * (size_t) dims) < (size_t) n)
 		return "truncated rcf model";
 	for (i = 0; i < n; i++)
@@ -239,7 +278,7 @@ rcf_model_read_tree(RcfReader *r, const RcfModelInfo *info,
 			float		v = half_decode(get_u16(r), exps[d]);
 
 			if (!isfinite(v))
-				return "corrupt rcf model: non-finite value";
+				return fault_at(r, r->p - 2, "corrupt rcf model: non-finite value");
 			if (out != NULL)
 				out[(size_t) i * dims + d] = v;
 		}
@@ -247,12 +286,15 @@ rcf_model_read_tree(RcfReader *r, const RcfModelInfo *info,
 	return NULL;
 }
 
-/* Validates model bytes fully and fills *info; NULL on success, else why not */
+/*
+ * Validates model bytes fully and fills *info; NULL on success, else why
+ * not, with info->error_offset at the fault.
+ */
 const char *
 rcf_model_parse(const uint8_t *buf, size_t len, RcfModelInfo *info,
 				int16_t *exps)
 {
-	RcfReader	r = {buf, len, true};
+	RcfReader	r = {buf, len, true, NULL};
 	const char *err = rcf_model_read_header(&r, info, exps);
 	int32_t		t,
 				n;
@@ -265,6 +307,8 @@ rcf_model_parse(const uint8_t *buf, size_t len, RcfModelInfo *info,
 	}
 	if (err == NULL && r.left != 0)
 		err = "corrupt rcf model: trailing bytes";
+	info->error_offset = err == NULL ? 0 :
+		(size_t) ((r.fault != NULL ? r.fault : r.p) - buf);
 	return err;
 }
 
@@ -275,6 +319,9 @@ rcf_model_info(const uint8_t *buf, size_t len, RcfModelInfo *info)
 	int16_t		exps[RCF_MAX_DIMS];
 
 	if (buf == NULL)
+	{
+		info->error_offset = 0;
 		return "truncated rcf model";
+	}
 	return rcf_model_parse(buf, len, info, exps);
 }

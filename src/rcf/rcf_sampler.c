@@ -284,7 +284,7 @@ sampler_read_tree(RcfReader *r, const RcfSampler *s, RcfReservoir *res)
 static const char *
 sampler_read(const uint8_t *buf, size_t len, RcfSampler *s)
 {
-	RcfReader	r = {buf, len, true};
+	RcfReader	r = {buf, len, true, NULL};
 	const char *err = sampler_read_header(&r, s);
 	int32_t		t;
 

@@ -26,6 +26,7 @@ typedef struct RcfStream
 	int			input_dims;		/* values per row */
 	int			shingle_size;	/* rows per shingle */
 	int64		warmup;			/* shingles scored NULL at first */
+	Jsonb	   *options;		/* as given with the first row, or NULL */
 	int64		rows;			/* rows seen */
 	double	   *ring;			/* the last shingle_size rows */
 	double	   *point;			/* the shingle, oldest row first */
@@ -63,6 +64,7 @@ StartStream(FunctionCallInfo fcinfo, RcfStream *stream, int input_dims,
 	stream->input_dims = input_dims;
 	stream->shingle_size = parsed.shingle_size;
 	stream->warmup = parsed.warmup;
+	stream->options = RcfCopyOptions(stream->context, options);
 	stream->ring = MemoryContextAlloc(stream->context, sizeof(double) * dims);
 	stream->point = MemoryContextAlloc(stream->context, sizeof(double) * dims);
 }
@@ -75,8 +77,19 @@ ReadRow(RcfStream *stream, Datum value, bool is_array)
 		(stream->rows % stream->shingle_size) * stream->input_dims;
 
 	if (is_array)
-		RcfReadPoint(DatumGetArrayTypeP(value), stream->input_dims, slot,
-					 "series value");
+	{
+		ArrayType  *array = DatumGetArrayTypeP(value);
+		int			length = RcfArrayLength(array, "series value");
+
+		if (length != stream->input_dims)
+			ereport(ERROR,
+					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+					 errmsg_plural("series value has %d value, but the first row of its partition had %d",
+								   "series value has %d values, but the first row of its partition had %d",
+								   length, length, stream->input_dims),
+					 errdetail("The first row of a partition sets how many values every row has.")));
+		RcfReadPoint(array, length, slot, "series value");
+	}
 	else
 	{
 		*slot = DatumGetFloat8(value);
@@ -107,6 +120,16 @@ BuildShingle(RcfStream *stream)
 	return true;
 }
 
+/* The options of the current row, or NULL */
+static Jsonb *
+RowOptions(WindowObject winobj)
+{
+	bool		isnull;
+	Datum		options = WinGetFuncArgCurrent(winobj, 1, &isnull);
+
+	return isnull ? NULL : DatumGetJsonbP(options);
+}
+
 /*
  * rcf_stream_score(value, options) OVER (ORDER BY ...): the score of the
  * current row's shingle against the forest of the rows before it, after
@@ -122,19 +145,22 @@ rcf_stream_score(PG_FUNCTION_ARGS)
 	bool		isnull;
 	Datum		value = WinGetFuncArgCurrent(winobj, 0, &isnull);
 	double		score;
+	Jsonb	   *options;
 
 	if (isnull)
 		PG_RETURN_NULL();
+	options = RowOptions(winobj);
 	if (stream->context == NULL)
 	{
-		bool		options_null;
-		Datum		options = WinGetFuncArgCurrent(winobj, 1, &options_null);
 		int			input_dims = is_array ?
 			RcfArrayLength(DatumGetArrayTypeP(value), "series value") : 1;
 
-		StartStream(fcinfo, stream, input_dims,
-					options_null ? NULL : DatumGetJsonbP(options));
+		StartStream(fcinfo, stream, input_dims, options);
 	}
+	else if (!RcfSameOptions(stream->options, options))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("rcf_stream_score options must be the same for every row of a partition")));
 
 	ReadRow(stream, value, is_array);
 	if (!BuildShingle(stream))

@@ -48,11 +48,7 @@ NewState(MemoryContext context, RcfSampler *sampler, Jsonb *options)
 
 	state->sampler = sampler;
 	state->point = MemoryContextAlloc(context, sizeof(double) * dims);
-	if (options != NULL)
-	{
-		state->options = MemoryContextAlloc(context, VARSIZE(options));
-		memcpy(state->options, options, VARSIZE(options));
-	}
+	state->options = RcfCopyOptions(context, options);
 	return state;
 }
 
@@ -73,15 +69,6 @@ StartTraining(MemoryContext context, ArrayType *first, Jsonb *options)
 	return NewState(context,
 					rcf_sampler_create(&parsed.params, stream, &allocator),
 					options);
-}
-
-/* Whether a row's options are those the training started with */
-static bool
-SameOptions(Jsonb *a, Jsonb *b)
-{
-	if (a == NULL || b == NULL)
-		return a == b;
-	return VARSIZE(a) == VARSIZE(b) && memcmp(a, b, VARSIZE(a)) == 0;
 }
 
 /*
@@ -111,7 +98,7 @@ rcf_train_accum(PG_FUNCTION_ARGS)
 
 	if (state == NULL)
 		state = StartTraining(context, array, options);
-	else if (!SameOptions(state->options, options))
+	else if (!RcfSameOptions(state->options, options))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("rcf_train options must be the same for every row")));
@@ -121,8 +108,9 @@ rcf_train_accum(PG_FUNCTION_ARGS)
 	if (length != dims)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("training point has %d dimensions, earlier points had %d",
-						length, dims)));
+				 errmsg_plural("training point has %d dimension, earlier points had %d",
+							   "training point has %d dimensions, earlier points had %d",
+							   length, length, dims)));
 	RcfReadPoint(array, dims, state->point, "training point");
 	rcf_sampler_add(state->sampler, state->point);
 	PG_RETURN_POINTER(state);

@@ -45,7 +45,8 @@ CheckModelBytes(const uint8_t *bytes, size_t length, RcfModelInfo *info)
 	if (problem != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("invalid rcf_model value: %s", problem)));
+				 errmsg("invalid rcf_model value: %s at byte %zu",
+						problem, info->error_offset)));
 }
 
 /* Wraps validated model bytes in a new varlena */
@@ -195,9 +196,15 @@ RcfCachedForest(FunctionCallInfo fcinfo, int argno)
 	forest = rcf_forest_decode(RcfModelBytes(model), RcfModelLength(model),
 							   &allocator, &problem);
 	if (forest == NULL)
+	{
+		RcfModelInfo info;
+
+		/* raises the error with the offset of the fault */
+		CheckModelBytes(RcfModelBytes(model), RcfModelLength(model), &info);
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("invalid rcf_model value: %s", problem)));
+	}
 	key_copy = MemoryContextAlloc(mcxt, VARSIZE_ANY(key));
 	memcpy(key_copy, key, VARSIZE_ANY(key));
 

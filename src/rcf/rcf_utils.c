@@ -41,20 +41,37 @@ rcf_rng_seed(RcfRng *rng, uint64_t seed, uint64_t salt, uint64_t index)
 
 /*--- Parameters -------------------------------------------------------------*/
 
+/* what is wrong with each parameter, in RcfParamField order */
+static const char *const param_problems[] = {
+	"number of trees must be between 1 and 1000",
+	"sample size must be between 2 and 8192",
+	"number of dimensions must be between 1 and 1024",
+	"time decay must be a finite number >= 0",
+};
+
+/* the first parameter out of its range, or -1 when all are usable */
+int
+rcf_params_bad_field(const RcfParams *params)
+{
+	if (params->num_trees < 1 || params->num_trees > RCF_MAX_TREES)
+		return RCF_PARAM_TREES;
+	if (params->sample_size < RCF_MIN_SAMPLE_SIZE ||
+		params->sample_size > RCF_MAX_SAMPLE_SIZE)
+		return RCF_PARAM_SAMPLE_SIZE;
+	if (params->dims < 1 || params->dims > RCF_MAX_DIMS)
+		return RCF_PARAM_DIMS;
+	if (!isfinite(params->time_decay) || params->time_decay < 0)
+		return RCF_PARAM_TIME_DECAY;
+	return -1;
+}
+
 /* NULL when the parameters are usable, else a message naming the bad one */
 const char *
 rcf_params_check(const RcfParams *params)
 {
-	if (params->num_trees < 1 || params->num_trees > RCF_MAX_TREES)
-		return "number of trees must be between 1 and 1000";
-	if (params->sample_size < RCF_MIN_SAMPLE_SIZE ||
-		params->sample_size > RCF_MAX_SAMPLE_SIZE)
-		return "sample size must be between 2 and 8192";
-	if (params->dims < 1 || params->dims > RCF_MAX_DIMS)
-		return "number of dimensions must be between 1 and 1024";
-	if (!isfinite(params->time_decay) || params->time_decay < 0)
-		return "time decay must be a finite number >= 0";
-	return NULL;
+	int			field = rcf_params_bad_field(params);
+
+	return field < 0 ? NULL : param_problems[field];
 }
 
 /* true when two parameter sets are the same */

@@ -10,6 +10,7 @@
  */
 #include "rcf/rcf_forest.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -430,6 +431,25 @@ test_corrupt(void)
 	CHECK(rcf_model_info(c, len, &info) != NULL, "other version rejected: %s",
 		  rcf_model_info(c, len, &info));
 	CHECK(rcf_model_info(NULL, 0, &info) != NULL, "NULL rejected");
+	CHECK(rcf_model_info(c, len, &info) != NULL && info.error_offset == 4,
+		  "the version's fault is at byte 4 (%zu)", info.error_offset);
+	memcpy(c, m, len);
+	CHECK(rcf_model_info(c, 30, &info) != NULL && info.error_offset == 30,
+		  "truncation inside the parameters is where the bytes end (%zu)",
+		  info.error_offset);
+	c[8 + 28 + 8] = 0xff;		/* first scale exponent: 0x..ff */
+	c[8 + 28 + 9] = 0x7f;
+	CHECK(rcf_model_info(c, len, &info) != NULL && info.error_offset == 44,
+		  "a bad scale exponent is at its byte (%zu)", info.error_offset);
+	memcpy(c, m, len);
+	c[8 + 28 + 8 + 6 + 2 + 3] = 0x7c;	/* second value of tree 1 to Inf */
+	CHECK(rcf_model_info(c, len, &info) != NULL && info.error_offset == 54 &&
+		  strstr(rcf_model_info(c, len, &info), "non-finite") != NULL,
+		  "a non-finite value is at its byte (%zu)", info.error_offset);
+	memcpy(c, m, len);
+	c[len] = 0;
+	CHECK(rcf_model_info(c, len + 1, &info) != NULL && info.error_offset == len,
+		  "trailing bytes start at the model's length");
 	for (k = 0; k < 20000; k++)
 	{
 		double		q[3] = {0.1, -4.9, 2.0};
@@ -740,6 +760,156 @@ test_decoded_seen(void)
 }
 
 /* runs every test */
+/*
+ * A model we write is one we accept, over the whole range of finite
+ * doubles: trains on the columns of "rows" (dims values each), then checks
+ * the model validates, decodes, scores finitely and round-trips through
+ * JSON byte for byte.
+ */
+static bool
+model_accepted(const double *rows, int nrows, int dims, const char *what)
+{
+	RcfParams	p = params_of(3, 16, dims, 0.0, 5);
+	RcfSampler *s = rcf_sampler_create(&p, 0, A);
+	RcfModelInfo info;
+	RcfForest  *f;
+	const char *err;
+	uint8_t    *buf;
+	uint8_t    *back;
+	char	   *json;
+	size_t		len,
+				back_len;
+	bool		ok;
+	int			i;
+
+	for (i = 0; i < nrows; i++)
+		rcf_sampler_add(s, rows + (size_t) i * dims);
+	buf = model_of(s, &len);
+	err = rcf_model_info(buf, len, &info);
+	f = decode(buf, len);
+	json = rcf_model_to_json(buf, len, A);
+	back = json ? rcf_model_from_json(json, &back_len, A, &err) : NULL;
+	ok = err == NULL && f != NULL && back != NULL && back_len == len &&
+		memcmp(back, buf, len) == 0 && isfinite(rcf_forest_score(f, rows));
+	if (!ok)
+		printf("# %s: %s\n", what, err ? err : "decoding or JSON failed");
+	rcf_forest_free(f);
+	rcf_sampler_free(s);
+	free(buf);
+	free(back);
+	free(json);
+	return ok;
+}
+
+/* issue 6, defect 8: extreme values train models that are accepted */
+static void
+test_extreme_values(void)
+{
+	static const struct
+	{
+		const char *what;
+		int			dims;
+		int			nrows;
+		double		rows[8];
+	}			cases[] = {
+		{"3.402e38 (rounded up past FLT_MAX before)", 1, 1, {3.402e38}},
+		{"FLT_MAX and -FLT_MAX", 1, 2, {FLT_MAX, -FLT_MAX}},
+		{"DBL_MAX, -DBL_MAX, 1e300 (beyond floats)", 1, 3, {DBL_MAX, -DBL_MAX, 1e300}},
+		{"tiny: FLT_MIN and 1e-40", 1, 2, {FLT_MIN, 1e-40}},
+		{"float subnormal 1.4e-45", 1, 2, {1.4e-45, -1.4e-45}},
+		{"double subnormal and DBL_MIN", 1, 2, {4.9e-324, DBL_MIN}},
+		{"mixed magnitudes in one dimension", 1, 4, {FLT_MAX, 1e-30, -3.4e38, 1.0}},
+		{"mixed magnitudes across dimensions", 2, 4, {3.4e38, 1e-45, -1e-38, 3.3e38,
+		1.0, -FLT_MAX, 65504.0, 65520.0}},
+	};
+	size_t		k;
+
+	for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++)
+		CHECK(model_accepted(cases[k].rows, cases[k].nrows, cases[k].dims,
+							 cases[k].what),
+			  "extreme values: %s give a valid model", cases[k].what);
+}
+
+/* every float near the top of its range encodes to a finite half */
+static void
+test_extreme_sweep(void)
+{
+	double		rows[64];
+	float		x = FLT_MAX;
+	bool		ok = true;
+	int			i,
+				round;
+
+	for (round = 0; round < 64 && ok; round++)
+	{
+		for (i = 0; i < 64; i++)
+		{
+			rows[i] = (i % 2 ? -1 : 1) * (double) x;
+			x = nextafterf(x, 0.0f);
+		}
+		ok = model_accepted(rows, 64, 1, "the 4096 largest floats");
+	}
+	CHECK(ok, "the 4096 largest floats, either sign, give valid models");
+}
+
+/*
+ * issue 6, defect 9: a time decay so large that decay * seq overflowed
+ * gave -Inf weights; serial training then kept the oldest points and the
+ * serialised state was refused in a parallel plan.  Now serial keeps the
+ * newest points, and a state serialised and merged agrees with it.
+ */
+static void
+test_huge_decay(void)
+{
+	RcfParams	p = params_of(3, 8, 1, 1e308, 7);
+	RcfSampler *serial = rcf_sampler_create(&p, 0, A);
+	RcfSampler *worker = rcf_sampler_create(&p, 1, A);
+	RcfSampler *back;
+	RcfSampler *leader = rcf_sampler_create(&p, 0, A);
+	const char *err = NULL;
+	uint8_t    *state;
+	uint8_t    *buf;
+	char	   *json;
+	size_t		size,
+				len;
+	double		x;
+	int			i;
+
+	for (i = 0; i < 100; i++)
+	{
+		x = i;
+		rcf_sampler_add(serial, &x);
+		rcf_sampler_add(worker, &x);
+	}
+	size = rcf_sampler_serialized_size(worker);
+	state = malloc(size);
+	rcf_sampler_serialize(worker, state);
+	back = rcf_sampler_deserialize(state, size, A, &err);
+	CHECK(back != NULL && err == NULL, "state with decay 1e308 deserialises (%s)",
+		  err ? err : "ok");
+	if (back != NULL)
+		rcf_sampler_merge(leader, back);
+	buf = model_of(serial, &len);
+	json = rcf_model_to_json(buf, len, A);
+	CHECK(json != NULL && strstr(json, "[92]") != NULL &&
+		  strstr(json, "[99]") != NULL && strstr(json, "[91]") == NULL,
+		  "decay 1e308 keeps the 8 newest points");
+	free(json);
+	free(buf);
+	buf = model_of(leader, &len);
+	json = rcf_model_to_json(buf, len, A);
+	CHECK(json != NULL && strstr(json, "[92]") != NULL &&
+		  strstr(json, "[99]") != NULL && strstr(json, "[91]") == NULL,
+		  "and so does the merged parallel state");
+	free(json);
+	free(buf);
+	free(state);
+	rcf_sampler_free(serial);
+	rcf_sampler_free(worker);
+	rcf_sampler_free(back);
+	rcf_sampler_free(leader);
+}
+
 int
 main(void)
 {
@@ -759,6 +929,9 @@ main(void)
 	test_sizes();
 	test_streaming();
 	test_time_decay();
+	test_huge_decay();
+	test_extreme_values();
+	test_extreme_sweep();
 	test_duplicates();
 	test_decoded_seen();
 	test_stress();
