@@ -6,6 +6,8 @@
 # make server     build the model server, server/pg_infer_model_server
 # make test       the whole suite on a throwaway cluster (see test/run.sh)
 # make demo       train and score the sample data (see test/demo.sh)
+# make fuzz       libFuzzer targets of the pure cores, 20 s each (test/fuzz/)
+# make test-memory  the regression suite under valgrind (test/memory.sh)
 
 EXTENSION = pg_infer
 EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" pg_infer.control)
@@ -61,7 +63,7 @@ test/unit/test_model_server: test/unit/test_model_server.c test/unit/unit.h $(SE
 $(SERVER): server/model_server.c $(SERVER_SRCS) server/model_server.h $(SERVER_PURE_SRCS) $(wildcard src/*/*.h)
 	$(CC) $(UNIT_CFLAGS) -o $@ server/model_server.c $(SERVER_SRCS) $(SERVER_PURE_SRCS) $(SERVER_LIBS)
 
-.PHONY: unit test demo server
+.PHONY: unit test demo server fuzz test-memory print-pure-srcs
 server: $(SERVER)
 
 unit: $(UNIT_TESTS)
@@ -72,3 +74,12 @@ test:
 
 demo:
 	bash test/demo.sh
+
+fuzz:
+	bash test/fuzz/run.sh
+
+test-memory:
+	bash test/memory.sh
+
+print-pure-srcs:
+	@echo $(PURE_SRCS)

@@ -15,6 +15,7 @@ packages=(
 	libcurl4-openssl-dev libssl-dev libjson-c-dev
 	libmariadb-dev mariadb-server mariadb-client python3
 	libmicrohttpd-dev curl
+	clang libclang-rt-14-dev
 )
 # Node.js may come from elsewhere than Debian (with its own npm): take the
 # packages only when the commands are missing

@@ -3,10 +3,10 @@
 # test/run.sh — the whole test suite, as `make test` runs it.
 #
 # Installs what is missing, builds and installs the extension, runs the C
-# unit tests, starts the services (test/services.sh), runs the regression
-# tests on a throwaway cluster (pg_virtualenv), the model server's tests
-# (test/model_server.sh) and the endpoint's own tests,
-# and ends with one line "N passed, N failed".
+# unit tests and the fuzz targets (test/fuzz/, 20 s each), starts the
+# services (test/services.sh), runs the regression tests on a throwaway
+# cluster (pg_virtualenv), the model server's tests (test/model_server.sh)
+# and the endpoint's own tests, and ends with one line "N passed, N failed".
 #
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -48,6 +48,11 @@ if [ "$unit_status" -ne 0 ] && [ "$unit_failed" -eq 0 ]; then
 	unit_failed=1
 fi
 tally "unit tests" "$(grep -cE '^ok ' "$logs/unit.out")" "$unit_failed"
+
+# 1b. libFuzzer targets of the pure cores, a fixed time each (test/fuzz/)
+bash test/fuzz/run.sh >"$logs/fuzz.out" 2>&1
+grep -E '^(ok|not ok)' "$logs/fuzz.out" || tail -20 "$logs/fuzz.out"
+tally_tap "fuzz targets" "$logs/fuzz.out"
 
 # 2. services, then the regression tests on a throwaway cluster
 export PG_INFER_SERVICES=$logs/services
