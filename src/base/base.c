@@ -188,11 +188,12 @@ pi_buf_printf(PiBuf *buf, const char *fmt,...)
 	va_list		ap;
 	int			n;
 
+	if (!pi_buf_reserve(buf, 0))
+		return;
 	va_start(ap, fmt);
-	n = buf->data != NULL ? vsnprintf(buf->data + buf->len, buf->cap - buf->len,
-									  fmt, ap) : -1;
+	n = vsnprintf(buf->data + buf->len, buf->cap - buf->len, fmt, ap);
 	va_end(ap);
-	if (n < 0 || buf->data == NULL)
+	if (n < 0)
 	{
 		buf_fail(buf);
 		return;

@@ -44,6 +44,9 @@ test_buffer(void)
 	free(s);
 	pi_buf_free(&buf);
 	CHECK(buf.data == NULL && buf.len == 0, "free of a stolen buffer is fine");
+	pi_buf_printf(&buf, "%s", "again");
+	CHECK(!buf.failed && strcmp(buf.data, "again") == 0, "a freed buffer takes text again");
+	pi_buf_free(&buf);
 }
 
 /* The buffer on an allocator that runs out */
