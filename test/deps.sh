@@ -16,6 +16,7 @@ packages=(
 	libmariadb-dev mariadb-server mariadb-client python3
 	libmicrohttpd-dev curl
 	clang libclang-rt-14-dev
+	zlib1g-dev libzstd-dev libxml2-dev zstd awscli
 )
 # Node.js may come from elsewhere than Debian (with its own npm): take the
 # packages only when the commands are missing
@@ -35,7 +36,10 @@ if [ "${#missing[@]}" -gt 0 ]; then
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-if [ -f test/endpoint/package-lock.json ] && [ ! -d test/endpoint/node_modules ]; then
-	echo "deps: installing the test endpoint's npm packages"
-	(cd test/endpoint && npm ci --no-audit --no-fund --loglevel=error)
-fi
+# the test endpoint's packages, and s3rver (test/s3/)
+for dir in test/endpoint test/s3; do
+	if [ -f $dir/package-lock.json ] && [ ! -d $dir/node_modules ]; then
+		echo "deps: installing the npm packages of $dir"
+		(cd $dir && npm ci --no-audit --no-fund --loglevel=error)
+	fi
+done

@@ -11,6 +11,8 @@
 #   endpoint   the SageMaker-compatible test endpoint (test/endpoint/)
 #   mariadb    a MariaDB server with its own data directory, loaded with
 #              test/mysql/*.sql (PG_INFER_MYSQL_PORT, _USER, _PASSWORD, _DB)
+#   s3         s3rver behind a SigV4-verifying proxy, with the test objects
+#              (test/s3/)
 #
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -81,12 +83,23 @@ start_mariadb() {
 	done
 }
 
+# Starts s3rver behind the signature-verifying proxy, with the test objects
+start_s3() {
+	[ -d test/s3/node_modules ] || return 0
+	local port
+	port=$(free_port)
+	node test/s3/proxy.js --port "$port" --fixtures >"$state/s3.log" 2>&1 &
+	echo $! >"$state/s3.pid"
+	wait_for_line "$state/s3.log" "listening on"
+	echo "export PG_INFER_TEST_S3=http://127.0.0.1:$port" >>"$state/env.sh"
+}
+
 case "${1:-}" in
 start)
 	shift
 	mkdir -p "$state"
 	: >"$state/env.sh"
-	[ "$#" -gt 0 ] || set -- endpoint mariadb
+	[ "$#" -gt 0 ] || set -- endpoint mariadb s3
 	for service in "$@"; do
 		"start_$service"
 	done

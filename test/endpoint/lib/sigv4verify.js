@@ -6,6 +6,12 @@
 // received: method, path, query, the headers named in SignedHeaders, and the body.
 // Nothing the client computed is trusted except the x-amz-content-sha256 header,
 // which is itself checked against the body.
+//
+// Two path rules: by default (every service but S3) the received path is
+// normalised and encoded a second time, as AWS's signer does; with { s3: true }
+// it is decoded and encoded once, segment by segment, as S3 does (keys may hold
+// "//", ".." and any character), and "UNSIGNED-PAYLOAD" is accepted in place of
+// the body's hash.
 
 const crypto = require('node:crypto');
 const { SignatureV4 } = require('@smithy/signature-v4');
@@ -66,6 +72,20 @@ function invalid(message) {
   return new AuthError(403, 'InvalidSignatureException', message);
 }
 
+function mismatch() {
+  return invalid('The request signature we calculated does not match the signature you provided. ' +
+    'Check your AWS Secret Access Key and signing method. Consult the service documentation for details.');
+}
+
+const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
+
+// S3's canonical path: each segment decoded, then encoded once with the
+// RFC 3986 unreserved set; "/" kept, nothing normalised.
+function s3CanonicalPath(rawPath) {
+  return rawPath.split('/').map((segment) => encodeURIComponent(safeDecode(segment))
+    .replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase())).join('/');
+}
+
 // Parse an ISO 8601 basic timestamp (20150830T123600Z) into a Date, or null.
 function parseAmzDate(value) {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value || '');
@@ -119,6 +139,7 @@ class SigV4Verifier {
     this.region = opts.region || 'us-east-1';
     this.service = opts.service || 'sagemaker';
     this.maxSkewMs = opts.maxSkewMs ?? MAX_SKEW_MS;
+    this.s3 = Boolean(opts.s3);
     this.signers = new Map(); // session token ('' for none) -> SignatureV4
   }
 
@@ -135,7 +156,7 @@ class SigV4Verifier {
           sessionToken: sessionToken || undefined,
         },
         sha256: Sha256,
-        uriEscapePath: true,
+        uriEscapePath: !this.s3,
         applyChecksum: false,
       });
       if (this.signers.size > 100) this.signers.clear();
@@ -198,7 +219,11 @@ class SigV4Verifier {
       throw invalid("'X-Amz-Security-Token' must be a 'SignedHeader' when a session token is sent.");
     }
     const contentSha = first('x-amz-content-sha256');
-    if (contentSha !== undefined && contentSha !== sha256Hex(req.body)) {
+    if (this.s3 && contentSha === undefined) {
+      throw invalid("Missing required header for this request: x-amz-content-sha256");
+    }
+    const unsigned = this.s3 && contentSha === UNSIGNED_PAYLOAD;
+    if (contentSha !== undefined && !unsigned && contentSha !== sha256Hex(req.body)) {
       throw invalid("The provided 'x-amz-content-sha256' header does not match what was computed.");
     }
 
@@ -208,10 +233,12 @@ class SigV4Verifier {
       if (req.headers[name] !== undefined) headers[name] = req.headers[name].join(',');
     }
     const signable = new Set(auth.signedHeaders);
-    const expected = await this.compute(req, headers, signable, amzDate, token, req.rawPath);
+    const path = this.s3 ? s3CanonicalPath(req.rawPath) : req.rawPath;
+    const expected = await this.compute(req, headers, signable, amzDate, token, path);
     if (expected.signedHeaders === auth.signedHeadersRaw && sameHex(expected.signature, auth.signature)) {
       return auth;
     }
+    if (this.s3) throw mismatch();
     // Tolerate clients that sign the decoded path encoded once (identical for valid
     // endpoint names, which are [A-Za-z0-9-] only).
     if (req.rawPath.includes('%')) {
@@ -221,8 +248,7 @@ class SigV4Verifier {
         return auth;
       }
     }
-    throw invalid('The request signature we calculated does not match the signature you provided. ' +
-      'Check your AWS Secret Access Key and signing method. Consult the service documentation for details.');
+    throw mismatch();
   }
 
   // Sign the received request with the configured secret; returns {signature, signedHeaders}.
@@ -249,4 +275,4 @@ function sameHex(a, b) {
   return x.length === y.length && crypto.timingSafeEqual(x, y);
 }
 
-module.exports = { SigV4Verifier, AuthError, parseAmzDate, formatAmzDate, Sha256 };
+module.exports = { SigV4Verifier, AuthError, parseAmzDate, formatAmzDate, Sha256, s3CanonicalPath };
