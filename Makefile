@@ -24,10 +24,10 @@ REGRESS_OPTS = --inputdir=. --outputdir=test/results
 # -Wextra less what PostgreSQL's own headers and conventions trip:
 # unused-parameter (fmgr and callback signatures), missing-field-initializers
 # (designated initializers of method tables), sign-compare (utils/array.h).
-PG_CPPFLAGS = -I$(srcdir)/src
+PG_CPPFLAGS = -I$(srcdir)/src $(shell xml2-config --cflags)
 PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Wno-missing-field-initializers -Wno-sign-compare
-SHLIB_LINK = -lcurl -lcrypto -ljson-c -lm -lmariadb
+SHLIB_LINK = -lcurl -lcrypto -ljson-c -lxml2 -lz -lzstd -lm -lmariadb
 
 # federated_mysql's files see libmariadb's headers; the rest of the
 # extension does not (its my_global.h and PostgreSQL's headers disagree).
@@ -36,7 +36,7 @@ src/fdw/mysql/%.o src/fdw/mysql/%.bc: override CPPFLAGS += $(MARIADB_CFLAGS)
 
 # The pure cores: no PostgreSQL header, linked directly by unit tests and
 # benchmarks.
-PURE_SRCS = $(wildcard src/base/*.c src/rcf/rcf_utils.c src/rcf/rcf_sampler.c src/rcf/rcf_tree.c src/rcf/rcf_forest.c src/rcf/rcf_model.c src/rcf/rcf_json.c src/aws/sigv4.c src/infer/codec_*.c)
+PURE_SRCS = $(wildcard src/base/*.c src/rcf/rcf_utils.c src/rcf/rcf_sampler.c src/rcf/rcf_tree.c src/rcf/rcf_forest.c src/rcf/rcf_model.c src/rcf/rcf_json.c src/aws/sigv4.c src/infer/codec_*.c src/fdw/s3/s3_glob.c)
 UNIT_TESTS = $(patsubst %.c,%,$(wildcard test/unit/test_*.c))
 UNIT_CFLAGS = -O2 -g -std=gnu11 -Wall -Wextra -Werror -Isrc
 

@@ -62,6 +62,18 @@ extern void AwsRedactCredentials(char *text);
 
 /*--- in aws_http.c ---------------------------------------------------------*/
 
+/*
+ * A reply sink: receives the body of a 2xx reply piece by piece as it
+ * arrives, instead of it being kept in the request's response.  Runs inside
+ * libcurl, so it must never raise an ERROR (nor allocate with palloc);
+ * returns false to stop the transfer, which then fails with "the reply
+ * sink refused the data".
+ */
+typedef bool (*AwsReplySink) (void *arg, const char *data, size_t len);
+
+/* The most reply headers a request can ask to capture */
+#define AWS_MAX_CAPTURED_HEADERS	4
+
 /* One HTTP request and, once performed, its outcome */
 typedef struct AwsHttpRequest
 {
@@ -74,6 +86,19 @@ typedef struct AwsHttpRequest
 	size_t		body_len;
 	void	   *private_data;	/* the caller's, untouched */
 
+	/*
+	 * Optional, set by the caller: the signing context (NULL: the backend's
+	 * region and credential chain), UNSIGNED-PAYLOAD in place of the body's
+	 * hash (S3 only), a reply sink, and reply headers to capture.  A request
+	 * whose sink has received data is not retried: the caller resumes it.
+	 */
+	const char *region;
+	const AwsCredentials *credentials;
+	bool		unsigned_payload;
+	AwsReplySink sink;
+	void	   *sink_arg;
+	const char *capture[AWS_MAX_CAPTURED_HEADERS];	/* names, NULL-ended */
+
 	/* set once AwsHttpWait has returned for it */
 	long		status;			/* HTTP status of the last attempt; 0 if none */
 	StringInfoData response;	/* body of the last attempt */
@@ -82,6 +107,8 @@ typedef struct AwsHttpRequest
 	char	   *transport_error;	/* curl's message when no reply came */
 	char	   *transport_reason;	/* the same without host or URL */
 	bool		reply_too_large;	/* stopped at pg_infer.max_reply_size */
+	char	   *captured[AWS_MAX_CAPTURED_HEADERS];	/* values, or NULL */
+	size_t		sunk;			/* body bytes given to the sink */
 	int			attempts;		/* 1 + retries */
 	size_t		bytes_sent;
 	size_t		bytes_received;
@@ -110,6 +137,14 @@ extern AwsHttpBatch *AwsHttpBegin(int max_in_flight);
 extern void AwsHttpAdd(AwsHttpBatch *batch, AwsHttpRequest *request);
 extern void AwsHttpWait(AwsHttpBatch *batch, AwsHttpRequest *request);
 extern void AwsHttpEnd(AwsHttpBatch *batch);
+
+/*
+ * Moves the batch's transfers along once, waiting at most 100 ms for
+ * network activity; true when request has its final outcome (AwsHttpWait
+ * then returns at once).  For a caller that consumes a reply sink's data
+ * between steps, so memory stays bounded by what one step receives.
+ */
+extern bool AwsHttpStep(AwsHttpBatch *batch, AwsHttpRequest *request);
 
 /*
  * Raises the ERROR for a failed request: names "what" (e.g. the endpoint),

@@ -95,6 +95,8 @@ typedef struct Transfer
 	/* filled by the callbacks during an attempt */
 	char		content_type[HEADER_VALUE_MAX];
 	char		error_type[HEADER_VALUE_MAX];
+	char		captured[AWS_MAX_CAPTURED_HEADERS][HEADER_VALUE_MAX];
+	bool		has_captured[AWS_MAX_CAPTURED_HEADERS];
 	char		errbuf[CURL_ERROR_SIZE];
 } Transfer;
 
@@ -176,13 +178,37 @@ ReleaseTransfer(Transfer *t)
 
 /*--- Callbacks (never raise an ERROR) ---*/
 
-/* Appends a piece of the body to the request's response */
+/* True when the reply of the running attempt has a 2xx status */
+static bool
+ReplySucceeded(Transfer *t)
+{
+	long		code = 0;
+
+	curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &code);
+	return code >= 200 && code < 300;
+}
+
+/*
+ * Appends a piece of the body to the request's response, or hands it to
+ * the request's sink when it has one and the reply is a success
+ */
 static size_t
 WriteBody(char *data, size_t size, size_t nmemb, void *arg)
 {
 	Transfer   *t = (Transfer *) arg;
 	StringInfo	buf = &t->request->response;
 	size_t		n = size * nmemb;
+
+	if (t->request->sink && ReplySucceeded(t))
+	{
+		if (!t->request->sink(t->request->sink_arg, data, n))
+		{
+			t->body_problem = "the reply sink refused the data";
+			return 0;
+		}
+		t->request->sunk += n;
+		return n;
+	}
 
 	if ((size_t) buf->len + n > t->max_body)
 	{
@@ -303,11 +329,23 @@ ReadHeader(char *data, size_t size, size_t nitems, void *arg)
 		/* a new response (after a 100 Continue, say) starts afresh */
 		t->content_type[0] = '\0';
 		t->error_type[0] = '\0';
+		memset(t->has_captured, 0, sizeof(t->has_captured));
 	}
 	else if (HeaderIs(data, n, "content-type", &v))
 		CopyHeaderValue(data + v, n - v, t->content_type, false);
 	else if (HeaderIs(data, n, "x-amzn-errortype", &v))
 		CopyHeaderValue(data + v, n - v, t->error_type, true);
+	else
+	{
+		const char *const *capture = t->request->capture;
+
+		for (int i = 0; i < AWS_MAX_CAPTURED_HEADERS && capture[i]; i++)
+			if (HeaderIs(data, n, capture[i], &v))
+			{
+				CopyHeaderValue(data + v, n - v, t->captured[i], false);
+				t->has_captured[i] = true;
+			}
+	}
 	return n;
 }
 
@@ -505,8 +543,8 @@ static void
 SignAttempt(Transfer *t)
 {
 	const AwsHttpRequest *r = t->request;
-	const AwsCredentials *creds = AwsGetCredentials();
-	const char *region = AwsGetRegion();
+	const AwsCredentials *creds = r->credentials ? r->credentials : AwsGetCredentials();
+	const char *region = r->region ? r->region : AwsGetRegion();
 	SigV4Header *headers = palloc((list_length(r->headers) + 1) * sizeof(SigV4Header));
 	int			nheaders = 0;
 	char		timestamp[SIGV4_TIMESTAMP_LEN];
@@ -545,6 +583,8 @@ SignAttempt(Transfer *t)
 	req.nheaders = nheaders;
 	req.body = (const unsigned char *) r->body;
 	req.body_len = r->body_len;
+	if (r->unsigned_payload)
+		req.payload_hash = SIGV4_UNSIGNED_PAYLOAD;
 	sc.access_key_id = creds->access_key_id;
 	sc.secret_access_key = creds->secret_access_key;
 	sc.session_token = creds->session_token;
@@ -632,6 +672,8 @@ PrepareAttempt(Transfer *t, long connect_ms, long total_ms)
 	resetStringInfo(&r->response);
 	t->content_type[0] = '\0';
 	t->error_type[0] = '\0';
+	memset(t->has_captured, 0, sizeof(t->has_captured));
+	memset(r->captured, 0, sizeof(r->captured));
 	t->errbuf[0] = '\0';
 	t->body_problem = NULL;
 	if (t->started == 0)
@@ -687,6 +729,9 @@ RecordOutcome(Transfer *t, CURLcode rc)
 		r->content_type = MemoryContextStrdup(t->result_context, t->content_type);
 	if (t->error_type[0])
 		r->error_type = MemoryContextStrdup(t->result_context, t->error_type);
+	for (int i = 0; i < AWS_MAX_CAPTURED_HEADERS; i++)
+		if (t->has_captured[i])
+			r->captured[i] = MemoryContextStrdup(t->result_context, t->captured[i]);
 	if (rc != CURLE_OK)
 	{
 		const char *reason = t->body_problem ? t->body_problem :
@@ -800,7 +845,9 @@ FinishAttempt(Transfer *t, CURLcode rc)
 
 	RecordOutcome(t, rc);
 	ReleaseTransfer(t);
-	if (rc != CURLE_OK)
+	if (r->sunk > 0)
+		retry = false;			/* the sink has part of it: caller resumes */
+	else if (rc != CURLE_OK)
 		retry = t->body_problem == NULL && RetryableTransportError(rc);
 	else
 		retry = RetryableReply(r->status, r->error_type);
@@ -917,6 +964,22 @@ WaitOver(AwsHttpBatch *batch, Transfer *target)
 	return batch->ndone == batch->ntransfers;
 }
 
+/* Sleeps until the network or the next due retry needs attention */
+static void
+WaitForActivity(AwsHttpBatch *batch)
+{
+	long		wait = WaitTime(batch);
+
+	if (batch->in_flight > 0)
+		curl_multi_poll(multi, NULL, 0, (int) wait, NULL);
+	else if (wait > 0)
+	{
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 wait, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+}
+
 /* Runs transfers until the target (NULL: every one) has its final outcome */
 static void
 Drive(AwsHttpBatch *batch, Transfer *target)
@@ -924,7 +987,6 @@ Drive(AwsHttpBatch *batch, Transfer *target)
 	for (;;)
 	{
 		int			finished = Pump(batch);
-		long		wait;
 
 		/*
 		 * A cancel stops transfers through CheckCancel; raise it here, before
@@ -935,15 +997,7 @@ Drive(AwsHttpBatch *batch, Transfer *target)
 			break;
 		if (finished > 0)
 			continue;			/* room for another at once */
-		wait = WaitTime(batch);
-		if (batch->in_flight > 0)
-			curl_multi_poll(multi, NULL, 0, (int) wait, NULL);
-		else if (wait > 0)
-		{
-			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-							 wait, PG_WAIT_EXTENSION);
-			ResetLatch(MyLatch);
-		}
+		WaitForActivity(batch);
 	}
 }
 
@@ -977,6 +1031,7 @@ ResetOutcome(AwsHttpRequest *r, MemoryContext context)
 	r->transport_reason = NULL;
 	r->reply_too_large = false;
 	r->attempts = 0;
+	r->sunk = 0;
 	r->bytes_sent = 0;
 	r->bytes_received = 0;
 	r->elapsed_ms = 0;
@@ -1074,6 +1129,26 @@ AwsHttpWait(AwsHttpBatch *batch, AwsHttpRequest *request)
 	else
 		while (batch->ntransfers > 0)
 			Forget(batch, batch->ntransfers - 1);
+}
+
+/* Moves the batch along once; true when request is done (see aws.h) */
+bool
+AwsHttpStep(AwsHttpBatch *batch, AwsHttpRequest *request)
+{
+	Transfer   *target = NULL;
+
+	for (int i = 0; i < batch->ntransfers; i++)
+		if (batch->transfers[i]->request == request)
+			target = batch->transfers[i];
+	if (target == NULL)
+		elog(ERROR, "request is not part of this HTTP batch");
+	if (Pump(batch) == 0 && target->state != XFER_DONE)
+	{
+		WaitForActivity(batch);
+		(void) Pump(batch);
+	}
+	CHECK_FOR_INTERRUPTS();
+	return target->state == XFER_DONE;
 }
 
 /* Closes a batch, stopping any request still under way */

@@ -1,0 +1,82 @@
+/*-------------------------------------------------------------------------
+ *
+ * aws_s3.h
+ *	  The S3 service profile on the shared HTTP layer: where a bucket and
+ *	  key are addressed, how requests are signed (S3 path rule,
+ *	  UNSIGNED-PAYLOAD), ListObjectsV2 with pagination, and S3's XML errors
+ *	  classified into SQLSTATEs.  XML is parsed with libxml2.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PG_INFER_AWS_S3_H
+#define PG_INFER_AWS_S3_H
+
+#include "aws/aws.h"
+
+/* Where and as whom S3 requests go: a server and user mapping's options */
+typedef struct S3Endpoint
+{
+	char	   *endpoint;		/* "http://host:port" without trailing '/' */
+	bool		path_style;		/* http://host/bucket/key, else bucket.host */
+	char	   *region;
+	const AwsCredentials *credentials;	/* NULL: the credential chain */
+} S3Endpoint;
+
+/* One object as listed */
+typedef struct S3Object
+{
+	char	   *key;
+	int64		size;
+	char	   *etag;
+} S3Object;
+
+/* Requests made and bytes received, for EXPLAIN ANALYZE */
+typedef struct S3Counters
+{
+	int64		list_requests;
+	int64		get_requests;
+	int64		put_requests;
+	int64		retries;
+	int64		bytes_received;
+	int64		bytes_sent;
+} S3Counters;
+
+/*
+ * Fills ep: the endpoint option, else AWS_ENDPOINT_URL_S3 or
+ * AWS_ENDPOINT_URL, else the regional AWS endpoint; the region option,
+ * else the backend's region.
+ */
+extern void S3EndpointInit(S3Endpoint *ep, const char *endpoint,
+						   const char *url_style, const char *region,
+						   const AwsCredentials *credentials);
+
+/* The URL of a bucket (key NULL) or object, with an encoded query or NULL */
+extern char *S3Url(const S3Endpoint *ep, const char *bucket, const char *key,
+				   const char *query);
+
+/* Readies a request to ep: method, URL, service "s3", signing context */
+extern void S3RequestInit(AwsHttpRequest *request, const S3Endpoint *ep,
+						  const char *method, const char *url);
+
+/*
+ * Lists every object of bucket whose key starts with prefix, following
+ * continuation tokens; a List of S3Object in key order.  Raises the ERROR
+ * of a failed request (see S3ReportFailure).
+ */
+extern List *S3ListObjects(const S3Endpoint *ep, const char *bucket,
+						   const char *prefix, S3Counters *counters);
+
+/*
+ * Raises the ERROR for a failed S3 request on s3://bucket/key (key may be
+ * NULL): the SQLSTATE from S3's error code (NoSuchBucket and NoSuchKey
+ * undefined_file, credentials errors invalid_authorization_specification,
+ * SlowDown insufficient_resources, no reply connection_failure), S3's
+ * message in the detail with every credential masked.
+ */
+extern void S3ReportFailure(const AwsHttpRequest *request, const char *verb,
+							const char *bucket, const char *key);
+
+/* "s3://bucket/key" made safe for a message (encoding checked) */
+extern char *S3DisplayName(const char *bucket, const char *key);
+
+#endif							/* PG_INFER_AWS_S3_H */
