@@ -32,4 +32,13 @@ COMMENT ON FOREIGN DATA WRAPPER federated_mysql IS 'MySQL and MariaDB tables as 
 -- Foreign data wrapper federated_s3
 --------------------------------------------------------------------------
 
+CREATE FUNCTION federated_s3_handler() RETURNS fdw_handler
+	AS 'MODULE_PATHNAME' LANGUAGE C STRICT;
+CREATE FUNCTION federated_s3_validator(text[], oid) RETURNS void
+	AS 'MODULE_PATHNAME' LANGUAGE C STRICT;
+CREATE FOREIGN DATA WRAPPER federated_s3
+	HANDLER federated_s3_handler
+	VALIDATOR federated_s3_validator;
+COMMENT ON FOREIGN DATA WRAPPER federated_s3 IS 'CSV, text and JSON Lines objects in Amazon S3 as foreign tables';
+
 

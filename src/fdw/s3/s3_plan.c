@@ -1,0 +1,463 @@
+/*-------------------------------------------------------------------------
+ *
+ * s3_plan.c
+ *	  Planning a federated_s3 scan: listing the objects the URI selects,
+ *	  hive-style partition columns, pruning objects with the WHERE clause
+ *	  before any GET, cost estimates, the plan, and EXPLAIN.
+ *
+ * The objects are listed once, when the scan is planned, and carried in
+ * the plan (so EXPLAIN can say what a query will read).  A column is a
+ * partition column when the first selected object's key holds a
+ * directory segment "column=value"; every selected object must then hold
+ * one.  A WHERE condition that refers to partition columns only (and
+ * calls nothing volatile) is folded to a constant for each object, with
+ * the object's values in place of the columns; an object for which it is
+ * false or null is dropped from the plan.  The condition stays in the
+ * scan's filter, so pruning only ever saves work.
+ *
+ * IDENTIFICATION
+ *	  src/fdw/s3/s3_plan.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/sysattr.h"
+#include "access/table.h"
+#include "commands/explain.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/clauses.h"
+#include "optimizer/cost.h"
+#include "optimizer/optimizer.h"
+#include "optimizer/pathnode.h"
+#include "optimizer/planmain.h"
+#include "optimizer/restrictinfo.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+
+#include "fdw/s3/s3_fdw.h"
+#include "fdw/s3/s3_glob.h"
+
+/* Hive's name for the partition of NULL values */
+#define HIVE_DEFAULT_PARTITION	"__HIVE_DEFAULT_PARTITION__"
+/* How many times larger than stored a compressed object is guessed to be */
+#define COMPRESSION_RATIO		5
+
+/* What planning learned about a scan, kept in baserel->fdw_private */
+typedef struct S3PlanState
+{
+	S3Table    *table;
+	List	   *objects;		/* S3ScanObject, after pruning */
+	List	   *partition_attnums;	/* IntList */
+	int			listed;			/* objects the URI selected */
+	int64		list_requests;
+	int64		bytes;			/* stored size of the objects to read */
+	double		ntuples;		/* rows guessed before the WHERE clause */
+} S3PlanState;
+
+/*--- Selecting objects ---*/
+
+/* True when the URI selects key (listing by prefix returns more) */
+static bool
+Selected(const S3Table *table, const char *key)
+{
+	if (table->is_glob)
+		return s3_glob_match(table->pattern, key);
+	if (table->is_prefix)
+		return true;
+	return strcmp(table->pattern, key) == 0;
+}
+
+/* The listed objects the URI selects; *listed counts them */
+static List *
+SelectObjects(S3PlanState *ps)
+{
+	S3Counters	counters = {0};
+	List	   *listed = S3ListObjects(&ps->table->endpoint, ps->table->bucket,
+									   ps->table->list_prefix, &counters);
+	List	   *selected = NIL;
+	ListCell   *lc;
+
+	ps->list_requests = counters.list_requests;
+	foreach(lc, listed)
+	{
+		S3Object   *object = lfirst(lc);
+		S3ScanObject *so;
+
+		/* "directory" placeholders hold no rows */
+		if (!Selected(ps->table, object->key) ||
+			object->key[strlen(object->key) - 1] == '/')
+			continue;
+		so = palloc0(sizeof(S3ScanObject));
+		so->object = *object;
+		selected = lappend(selected, so);
+	}
+	ps->listed = list_length(selected);
+	if (!ps->table->is_glob && !ps->table->is_prefix && selected == NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_FILE),
+				 errmsg("object %s does not exist",
+						S3DisplayName(ps->table->bucket, ps->table->pattern)),
+				 errhint("Check the foreign table's uri option; a prefix ends in '/'.")));
+	return selected;
+}
+
+/*--- Partitions ---*/
+
+/* The partition columns: those named "column=..." in the first object's key */
+static List *
+PartitionAttnums(Relation rel, List *objects)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	List	   *attnums = NIL;
+	const char *key;
+
+	if (objects == NIL)
+		return NIL;
+	key = ((S3ScanObject *) linitial(objects))->object.key;
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute attr = TupleDescAttr(desc, i);
+		size_t		len;
+
+		if (!attr->attisdropped &&
+			s3_partition_value(key, NameStr(attr->attname), &len) != NULL)
+			attnums = lappend_int(attnums, attr->attnum);
+	}
+	return attnums;
+}
+
+/* Records each object's raw partition values; ERROR if one lacks a value */
+static void
+ReadPartitionValues(const S3Table *table, Relation rel, List *objects,
+					List *attnums)
+{
+	ListCell   *lc;
+
+	foreach(lc, objects)
+	{
+		S3ScanObject *so = lfirst(lc);
+		ListCell   *la;
+
+		foreach(la, attnums)
+		{
+			const char *name = NameStr(TupleDescAttr(RelationGetDescr(rel),
+													 lfirst_int(la) - 1)->attname);
+			size_t		len;
+			const char *value = s3_partition_value(so->object.key, name, &len);
+
+			if (value == NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
+						 errmsg("object %s has no partition value for column \"%s\"",
+								S3DisplayName(table->bucket, so->object.key), name),
+						 errdetail("Every object of a hive-partitioned table needs a directory \"%s=value\" in its key.",
+								   name)));
+			so->partition_values = lappend(so->partition_values,
+										   makeString(pnstrdup(value, len)));
+		}
+	}
+}
+
+/* The text of a partition value: hive escapes decoded; NULL for hive's null */
+char *
+S3PartitionValueText(const char *raw)
+{
+	size_t		len = strlen(raw);
+	char	   *text = palloc(len + 1);
+
+	if (strcmp(raw, HIVE_DEFAULT_PARTITION) == 0)
+		return NULL;
+	s3_partition_decode(raw, len, text);
+	return text;
+}
+
+/* A partition value as a Const of the column's type */
+static Const *
+PartitionConst(Form_pg_attribute attr, const char *raw)
+{
+	char	   *text = S3PartitionValueText(raw);
+	Oid			typinput;
+	Oid			typioparam;
+	int16		typlen;
+	bool		typbyval;
+	Datum		value = (Datum) 0;
+
+	getTypeInputInfo(attr->atttypid, &typinput, &typioparam);
+	get_typlenbyval(attr->atttypid, &typlen, &typbyval);
+	if (text)
+		value = OidInputFunctionCall(typinput, text, typioparam, attr->atttypmod);
+	return makeConst(attr->atttypid, attr->atttypmod, attr->attcollation,
+					 typlen, value, text == NULL, typbyval);
+}
+
+/* What SubstituteValues needs */
+typedef struct SubstituteContext
+{
+	Index		relid;
+	Relation	rel;
+	List	   *attnums;
+	List	   *values;
+} SubstituteContext;
+
+/* Replaces the partition columns of an expression by an object's values */
+static Node *
+SubstituteValues(Node *node, SubstituteContext *cxt)
+{
+	if (node == NULL)
+		return NULL;
+	if (IsA(node, Var) && ((Var *) node)->varno == cxt->relid &&
+		((Var *) node)->varlevelsup == 0)
+	{
+		Var		   *var = (Var *) node;
+		ListCell   *lc;
+
+		foreach(lc, cxt->attnums)
+			if (lfirst_int(lc) == var->varattno)
+				return (Node *) PartitionConst(TupleDescAttr(RelationGetDescr(cxt->rel),
+															 var->varattno - 1),
+											   strVal(list_nth(cxt->values,
+															   foreach_current_index(lc))));
+	}
+	return expression_tree_mutator(node, SubstituteValues, (void *) cxt);
+}
+
+/* The WHERE conditions that refer to partition columns only */
+static List *
+PruningClauses(RelOptInfo *baserel, List *attnums)
+{
+	List	   *clauses = NIL;
+	ListCell   *lc;
+
+	foreach(lc, baserel->baserestrictinfo)
+	{
+		RestrictInfo *ri = lfirst(lc);
+		Bitmapset  *attrs = NULL;
+		int			k = -1;
+		bool		only_partitions = true;
+
+		pull_varattnos((Node *) ri->clause, baserel->relid, &attrs);
+		if (attrs == NULL || contain_volatile_functions((Node *) ri->clause))
+			continue;
+		while ((k = bms_next_member(attrs, k)) >= 0)
+			if (!list_member_int(attnums, k + FirstLowInvalidHeapAttributeNumber))
+				only_partitions = false;
+		if (only_partitions)
+			clauses = lappend(clauses, ri->clause);
+	}
+	return clauses;
+}
+
+/* True when a clause is false or null for the object's partition values */
+static bool
+PrunedBy(PlannerInfo *root, Expr *clause, SubstituteContext *cxt)
+{
+	Node	   *folded = eval_const_expressions(root,
+												SubstituteValues((Node *) clause, cxt));
+
+	return IsA(folded, Const) &&
+		(((Const *) folded)->constisnull || !DatumGetBool(((Const *) folded)->constvalue));
+}
+
+/* Drops the objects the WHERE clause rules out by their partition values */
+static List *
+PruneObjects(PlannerInfo *root, RelOptInfo *baserel, Relation rel,
+			 List *objects, List *attnums)
+{
+	List	   *clauses = PruningClauses(baserel, attnums);
+	List	   *kept = NIL;
+	ListCell   *lc;
+
+	if (clauses == NIL)
+		return objects;
+	foreach(lc, objects)
+	{
+		S3ScanObject *so = lfirst(lc);
+		SubstituteContext cxt = {baserel->relid, rel, attnums, so->partition_values};
+		bool		pruned = false;
+		ListCell   *lcc;
+
+		foreach(lcc, clauses)
+			if (!pruned && PrunedBy(root, lfirst(lcc), &cxt))
+				pruned = true;
+		if (!pruned)
+			kept = lappend(kept, so);
+	}
+	return kept;
+}
+
+/*--- Sizes and paths ---*/
+
+/* Lists, selects and prunes the objects, and guesses the rows */
+void
+S3GetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
+{
+	S3PlanState *ps = palloc0(sizeof(S3PlanState));
+	Relation	rel;
+	ListCell   *lc;
+	double		width;
+
+	ps->table = S3GetTable(foreigntableid,
+						   OidIsValid(baserel->userid) ? baserel->userid : GetUserId());
+	ps->objects = SelectObjects(ps);
+	rel = table_open(foreigntableid, AccessShareLock);
+	ps->partition_attnums = PartitionAttnums(rel, ps->objects);
+	ReadPartitionValues(ps->table, rel, ps->objects, ps->partition_attnums);
+	ps->objects = PruneObjects(root, baserel, rel, ps->objects, ps->partition_attnums);
+	table_close(rel, AccessShareLock);
+
+	foreach(lc, ps->objects)
+	{
+		S3ScanObject *so = lfirst(lc);
+		int64		size = so->object.size;
+
+		ps->bytes += size;
+		if (S3ObjectCompression(ps->table, so->object.key) != S3_COMPRESSION_NONE)
+			size *= COMPRESSION_RATIO;
+		width = MAXALIGN(baserel->reltarget->width) + MAXALIGN(SizeofHeapTupleHeader);
+		ps->ntuples += (double) size / width;
+	}
+	ps->ntuples = clamp_row_est(ps->ntuples);
+	baserel->fdw_private = ps;
+	baserel->rows = clamp_row_est(ps->ntuples *
+								  clauselist_selectivity(root, baserel->baserestrictinfo,
+														 0, JOIN_INNER, NULL));
+}
+
+/* One path: a GET of every object, parsing every row */
+void
+S3GetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
+{
+	S3PlanState *ps = baserel->fdw_private;
+	Cost		startup = baserel->baserestrictcost.startup;
+	Cost		run;
+
+	run = seq_page_cost * ((double) ps->bytes / BLCKSZ) +
+		(cpu_tuple_cost * 10 + baserel->baserestrictcost.per_tuple) * ps->ntuples +
+		list_length(ps->objects) * 10.0;
+	add_path(baserel, (Path *)
+			 create_foreignscan_path(root, baserel, NULL, baserel->rows,
+									 startup, startup + run, NIL,
+									 baserel->lateral_relids, NULL, NIL));
+}
+
+/* The columns the query uses (attnums); every column for a whole-row use */
+static List *
+RetrievedAttnums(RelOptInfo *baserel, Oid relid)
+{
+	Bitmapset  *attrs = NULL;
+	List	   *attnums = NIL;
+	Relation	rel = table_open(relid, AccessShareLock);
+	TupleDesc	desc = RelationGetDescr(rel);
+	ListCell   *lc;
+	bool		whole_row;
+
+	pull_varattnos((Node *) baserel->reltarget->exprs, baserel->relid, &attrs);
+	foreach(lc, baserel->baserestrictinfo)
+		pull_varattnos((Node *) ((RestrictInfo *) lfirst(lc))->clause,
+					   baserel->relid, &attrs);
+	whole_row = bms_is_member(0 - FirstLowInvalidHeapAttributeNumber, attrs);
+	for (int i = 0; i < desc->natts; i++)
+	{
+		AttrNumber	attnum = TupleDescAttr(desc, i)->attnum;
+
+		if (TupleDescAttr(desc, i)->attisdropped)
+			continue;
+		if (whole_row ||
+			bms_is_member(attnum - FirstLowInvalidHeapAttributeNumber, attrs))
+			attnums = lappend_int(attnums, attnum);
+	}
+	table_close(rel, AccessShareLock);
+	return attnums;
+}
+
+/* An object as the plan carries it: key, size, ETag, partition values */
+static List *
+ObjectToList(const S3ScanObject *so)
+{
+	List	   *item = list_make3(makeString(so->object.key),
+								  makeString(psprintf(INT64_FORMAT, so->object.size)),
+								  makeString(so->object.etag ? so->object.etag : ""));
+
+	return list_concat(item, so->partition_values);
+}
+
+/* The plan: every condition stays in the filter; objects in fdw_private */
+ForeignScan *
+S3GetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
+				 ForeignPath *best_path, List *tlist, List *scan_clauses,
+				 Plan *outer_plan)
+{
+	S3PlanState *ps = baserel->fdw_private;
+	List	   *objects = NIL;
+	List	   *private;
+	ListCell   *lc;
+
+	foreach(lc, ps->objects)
+		objects = lappend(objects, ObjectToList(lfirst(lc)));
+	private = list_make5(objects, ps->partition_attnums,
+						 RetrievedAttnums(baserel, foreigntableid),
+						 makeInteger(ps->listed), makeInteger((int) ps->list_requests));
+	scan_clauses = extract_actual_clauses(scan_clauses, false);
+	return make_foreignscan(tlist, scan_clauses, baserel->relid, NIL, private,
+							NIL, NIL, outer_plan);
+}
+
+/* The objects of a plan's fdw_private, as S3ScanObject */
+List *
+S3PlanObjects(List *fdw_private)
+{
+	List	   *objects = NIL;
+	ListCell   *lc;
+
+	foreach(lc, (List *) list_nth(fdw_private, S3_PLAN_OBJECTS))
+	{
+		List	   *item = lfirst(lc);
+		S3ScanObject *so = palloc0(sizeof(S3ScanObject));
+
+		so->object.key = strVal(linitial(item));
+		so->object.size = strtoi64(strVal(lsecond(item)), NULL, 10);
+		so->object.etag = strVal(lthird(item));
+		so->partition_values = list_copy_tail(item, 3);
+		objects = lappend(objects, so);
+	}
+	return objects;
+}
+
+/*--- EXPLAIN ---*/
+
+/* The URI, the objects to read out of those listed, bytes, and requests */
+void
+S3ExplainForeignScan(ForeignScanState *node, ExplainState *es)
+{
+	List	   *private = ((ForeignScan *) node->ss.ps.plan)->fdw_private;
+	List	   *objects = S3PlanObjects(private);
+	int64		bytes = 0;
+	ListCell   *lc;
+	S3Table    *table = S3GetTable(RelationGetRelid(node->ss.ss_currentRelation),
+								   GetUserId());
+
+	foreach(lc, objects)
+		bytes += ((S3ScanObject *) lfirst(lc))->object.size;
+	ExplainPropertyText("S3 URI", table->uri, es);
+	if (es->format == EXPLAIN_FORMAT_TEXT)
+		ExplainPropertyText("S3 Objects",
+							psprintf("%d of %d listed, " INT64_FORMAT " bytes",
+									 list_length(objects),
+									 intVal(list_nth(private, S3_PLAN_LISTED)), bytes),
+							es);
+	else
+	{
+		ExplainPropertyInteger("S3 Objects", NULL, list_length(objects), es);
+		ExplainPropertyInteger("S3 Objects Listed", NULL,
+							   intVal(list_nth(private, S3_PLAN_LISTED)), es);
+		ExplainPropertyInteger("S3 Bytes", NULL, bytes, es);
+	}
+	ExplainPropertyInteger("S3 List Requests", NULL,
+						   intVal(list_nth(private, S3_PLAN_LIST_REQUESTS)), es);
+	if (es->analyze)
+		S3ExplainScanCounters(node, es);
+}
