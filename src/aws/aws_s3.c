@@ -378,7 +378,7 @@ S3ReportFailure(const AwsHttpRequest *request, const char *verb,
 		ereport(ERROR,
 				(errcode(sqlstate),
 				 errmsg("%s %s: %s", verb, name,
-						request->transport_error ? request->transport_error : "no reply"),
+						request->transport_reason ? request->transport_reason : "no reply"),
 				 errdetail_internal("%s", detail.data)));
 	ereport(ERROR,
 			(errcode(sqlstate),

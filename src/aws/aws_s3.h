@@ -71,7 +71,9 @@ extern List *S3ListObjects(const S3Endpoint *ep, const char *bucket,
  * NULL): the SQLSTATE from S3's error code (NoSuchBucket and NoSuchKey
  * undefined_file, credentials errors invalid_authorization_specification,
  * SlowDown insufficient_resources, no reply connection_failure), S3's
- * message in the detail with every credential masked.
+ * message in the detail with every credential masked.  A transport
+ * failure is described without host or port (the endpoint is a
+ * superuser's setting).
  */
 extern void S3ReportFailure(const AwsHttpRequest *request, const char *verb,
 							const char *bucket, const char *key);

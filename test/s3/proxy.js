@@ -13,8 +13,9 @@
 //   POST /_proxy/reset    zeroes the counters and clears faults
 //   POST /_proxy/fault    {"operation": "GET", "status": 503, "code": "SlowDown",
 //                          "times": 2} answers the next matching requests with
-//                          an error, or {"operation": "GET", "drop_after": 100,
-//                          "times": 1} cuts the reply after that many body bytes.
+//                          an error, {"operation": "GET", "drop_after": 100,
+//                          "times": 1} cuts the reply after that many body bytes,
+//                          {"stall_after": 100} sends that many and then nothing.
 // With --fixtures the objects of fixtures.js are written straight to s3rver
 // before the proxy says it is listening.
 
@@ -141,24 +142,43 @@ function forward(req, res, body, target, fault) {
     path: req.url, headers,
   }, (up) => {
     res.writeHead(up.statusCode, up.headers);
-    if (!fault || fault.drop_after === undefined) {
+    if (!fault || (fault.drop_after === undefined && fault.stall_after === undefined)) {
       up.pipe(res);
+      return;
+    }
+    if (fault.stall_after !== undefined) {
+      stall(up, res, fault.stall_after);
       return;
     }
     let sent = 0;
     up.on('data', (chunk) => {
       const room = fault.drop_after - sent;
-      if (room > 0) res.write(chunk.subarray(0, room));
       sent += chunk.length;
-      if (sent >= fault.drop_after) {
-        up.destroy();
-        res.socket.destroy();
+      if (room <= 0) return;
+      if (sent < fault.drop_after) {
+        res.write(chunk);
+        return;
       }
+      // the bytes go out first, then the connection is cut
+      up.destroy();
+      res.write(chunk.subarray(0, room), () => res.socket.destroy());
     });
     up.on('end', () => res.end());
   });
   upstream.on('error', (e) => sendError(res, 502, 'InternalError', e.message));
   upstream.end(body);
+}
+
+// Sends the first bytes of a reply, then nothing until the client leaves
+function stall(up, res, bytes) {
+  let sent = 0;
+  up.on('data', (chunk) => {
+    const room = bytes - sent;
+    if (room > 0) res.write(chunk.subarray(0, room));
+    sent += chunk.length;
+    if (sent >= bytes) up.pause();
+  });
+  res.on('close', () => up.destroy());
 }
 
 // Handles one request: control API, or verify then forward

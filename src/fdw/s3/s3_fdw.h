@@ -95,6 +95,8 @@ enum S3PlanPrivate
 
 extern List *S3PlanObjects(List *fdw_private);
 extern char *S3PartitionValueText(const char *raw);
+extern Datum S3PartitionDatum(Form_pg_attribute attr, const char *raw,
+							  const char *bucket, const char *key, bool *isnull);
 
 /*--- in s3_stream.c (GET, resume, decompression) ---*/
 

@@ -175,23 +175,66 @@ S3PartitionValueText(const char *raw)
 	return text;
 }
 
-/* A partition value as a Const of the column's type */
-static Const *
-PartitionConst(Form_pg_attribute attr, const char *raw)
+/* What PartitionValueContext names */
+typedef struct PartitionValueSource
+{
+	const char *column;
+	const char *bucket;
+	const char *key;
+} PartitionValueSource;
+
+/* An error context line: the partition value being converted */
+static void
+PartitionValueContext(void *arg)
+{
+	PartitionValueSource *source = (PartitionValueSource *) arg;
+
+	errcontext("partition value of column \"%s\" in object %s", source->column,
+			   S3DisplayName(source->bucket, source->key));
+}
+
+/*
+ * A partition value of an object converted to the column's type; *isnull
+ * for hive's null partition.  A value the type rejects is an ERROR that
+ * names the column and the object.
+ */
+Datum
+S3PartitionDatum(Form_pg_attribute attr, const char *raw, const char *bucket,
+				 const char *key, bool *isnull)
 {
 	char	   *text = S3PartitionValueText(raw);
+	PartitionValueSource source = {NameStr(attr->attname), bucket, key};
+	ErrorContextCallback errcallback;
 	Oid			typinput;
 	Oid			typioparam;
+	Datum		value;
+
+	*isnull = (text == NULL);
+	if (text == NULL)
+		return (Datum) 0;
+	errcallback.callback = PartitionValueContext;
+	errcallback.arg = &source;
+	errcallback.previous = error_context_stack;
+	error_context_stack = &errcallback;
+	getTypeInputInfo(attr->atttypid, &typinput, &typioparam);
+	value = OidInputFunctionCall(typinput, text, typioparam, attr->atttypmod);
+	error_context_stack = errcallback.previous;
+	return value;
+}
+
+/* A partition value as a Const of the column's type */
+static Const *
+PartitionConst(Form_pg_attribute attr, const char *raw, const char *bucket,
+			   const char *key)
+{
+	bool		isnull;
+	Datum		value = S3PartitionDatum(attr, raw, bucket, key, &isnull);
 	int16		typlen;
 	bool		typbyval;
-	Datum		value = (Datum) 0;
 
-	getTypeInputInfo(attr->atttypid, &typinput, &typioparam);
 	get_typlenbyval(attr->atttypid, &typlen, &typbyval);
-	if (text)
-		value = OidInputFunctionCall(typinput, text, typioparam, attr->atttypmod);
 	return makeConst(attr->atttypid, attr->atttypmod, attr->attcollation,
-					 typlen, value, text == NULL, typbyval);
+					 typlen, value, isnull, typbyval);
 }
 
 /* What SubstituteValues needs */
@@ -200,7 +243,8 @@ typedef struct SubstituteContext
 	Index		relid;
 	Relation	rel;
 	List	   *attnums;
-	List	   *values;
+	const S3Table *table;
+	const S3ScanObject *object;
 } SubstituteContext;
 
 /* Replaces the partition columns of an expression by an object's values */
@@ -219,8 +263,9 @@ SubstituteValues(Node *node, SubstituteContext *cxt)
 			if (lfirst_int(lc) == var->varattno)
 				return (Node *) PartitionConst(TupleDescAttr(RelationGetDescr(cxt->rel),
 															 var->varattno - 1),
-											   strVal(list_nth(cxt->values,
-															   foreach_current_index(lc))));
+											   strVal(list_nth(cxt->object->partition_values,
+															   foreach_current_index(lc))),
+											   cxt->table->bucket, cxt->object->object.key);
 	}
 	return expression_tree_mutator(node, SubstituteValues, (void *) cxt);
 }
@@ -265,7 +310,7 @@ PrunedBy(PlannerInfo *root, Expr *clause, SubstituteContext *cxt)
 /* Drops the objects the WHERE clause rules out by their partition values */
 static List *
 PruneObjects(PlannerInfo *root, RelOptInfo *baserel, Relation rel,
-			 List *objects, List *attnums)
+			 const S3Table *table, List *objects, List *attnums)
 {
 	List	   *clauses = PruningClauses(baserel, attnums);
 	List	   *kept = NIL;
@@ -276,7 +321,7 @@ PruneObjects(PlannerInfo *root, RelOptInfo *baserel, Relation rel,
 	foreach(lc, objects)
 	{
 		S3ScanObject *so = lfirst(lc);
-		SubstituteContext cxt = {baserel->relid, rel, attnums, so->partition_values};
+		SubstituteContext cxt = {baserel->relid, rel, attnums, table, so};
 		bool		pruned = false;
 		ListCell   *lcc;
 
@@ -306,7 +351,8 @@ S3GetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 	rel = table_open(foreigntableid, AccessShareLock);
 	ps->partition_attnums = PartitionAttnums(rel, ps->objects);
 	ReadPartitionValues(ps->table, rel, ps->objects, ps->partition_attnums);
-	ps->objects = PruneObjects(root, baserel, rel, ps->objects, ps->partition_attnums);
+	ps->objects = PruneObjects(root, baserel, rel, ps->table, ps->objects,
+							   ps->partition_attnums);
 	table_close(rel, AccessShareLock);
 
 	foreach(lc, ps->objects)

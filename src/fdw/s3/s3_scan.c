@@ -111,6 +111,9 @@ CopyOptionsFor(S3ScanState *st, Relation rel)
 
 	if (!HasOption(options, "encoding"))
 		options = lappend(options, makeDefElem("encoding", (Node *) makeString("UTF8"), -1));
+	/* COPY takes an empty list for "all": convert one column at least */
+	if (needed == NIL && all != NIL)
+		needed = list_make1(linitial(all));
 	if (list_length(needed) < list_length(all))
 		options = lappend(options,
 						  makeDefElem("convert_selectively", (Node *) needed, -1));
@@ -139,20 +142,12 @@ ComputePartitionValues(S3ScanState *st, Relation rel)
 	st->partition_values = palloc0(sizeof(Datum) * Max(n, 1));
 	st->partition_nulls = palloc0(sizeof(bool) * Max(n, 1));
 	for (int i = 0; i < n; i++)
-	{
-		Form_pg_attribute attr = TupleDescAttr(RelationGetDescr(rel),
-											   list_nth_int(st->partition_attnums, i) - 1);
-		char	   *text = S3PartitionValueText(strVal(list_nth(st->current->partition_values, i)));
-		Oid			typinput;
-		Oid			typioparam;
-
-		st->partition_nulls[i] = (text == NULL);
-		if (text == NULL)
-			continue;
-		getTypeInputInfo(attr->atttypid, &typinput, &typioparam);
-		st->partition_values[i] = OidInputFunctionCall(typinput, text, typioparam,
-													   attr->atttypmod);
-	}
+		st->partition_values[i] =
+			S3PartitionDatum(TupleDescAttr(RelationGetDescr(rel),
+										   list_nth_int(st->partition_attnums, i) - 1),
+							 strVal(list_nth(st->current->partition_values, i)),
+							 st->table->bucket, st->current->object.key,
+							 &st->partition_nulls[i]);
 }
 
 /* Opens the next object: its stream and its parser */
