@@ -10,11 +10,13 @@ RESET client_min_messages;
 \i test/sql/infer_helpers.sql
 \getenv s3 PG_INFER_TEST_S3
 SELECT set_config('s3_test.url', :'s3', false) IS NOT NULL AS proxy_known;
+SET client_min_messages = warning;
 CREATE SERVER IF NOT EXISTS lake FOREIGN DATA WRAPPER federated_s3
 	OPTIONS (endpoint :'s3', url_style 'path', region 'us-east-1');
 CREATE USER MAPPING IF NOT EXISTS FOR CURRENT_USER SERVER lake
 	OPTIONS (access_key_id 'AKIDEXAMPLE',
 			 secret_access_key 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY');
+RESET client_min_messages;
 -- The proxy's control API (see test/s3/proxy.js): the reply as jsonb
 CREATE OR REPLACE FUNCTION s3_test_proxy(path text, body text DEFAULT NULL)
 RETURNS jsonb LANGUAGE sql AS $f$
