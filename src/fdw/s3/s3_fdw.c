@@ -341,5 +341,10 @@ federated_s3_handler(PG_FUNCTION_ARGS)
 	routine->IterateForeignScan = S3IterateForeignScan;
 	routine->ReScanForeignScan = S3ReScanForeignScan;
 	routine->EndForeignScan = S3EndForeignScan;
+	routine->IsForeignScanParallelSafe = S3IsForeignScanParallelSafe;
+	routine->EstimateDSMForeignScan = S3EstimateDSMForeignScan;
+	routine->InitializeDSMForeignScan = S3InitializeDSMForeignScan;
+	routine->ReInitializeDSMForeignScan = S3ReInitializeDSMForeignScan;
+	routine->InitializeWorkerForeignScan = S3InitializeWorkerForeignScan;
 	PG_RETURN_POINTER(routine);
 }

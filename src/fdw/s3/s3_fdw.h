@@ -18,6 +18,7 @@
 #define S3_FDW_H
 
 #include "aws/aws_s3.h"
+#include "access/parallel.h"
 #include "commands/copy.h"
 #include "commands/explain.h"
 #include "nodes/execnodes.h"
@@ -115,6 +116,16 @@ extern TupleTableSlot *S3IterateForeignScan(ForeignScanState *node);
 extern void S3ReScanForeignScan(ForeignScanState *node);
 extern void S3EndForeignScan(ForeignScanState *node);
 extern void S3ExplainScanCounters(ForeignScanState *node, ExplainState *es);
+extern bool S3IsForeignScanParallelSafe(PlannerInfo *root, RelOptInfo *rel,
+										RangeTblEntry *rte);
+extern Size S3EstimateDSMForeignScan(ForeignScanState *node,
+									 ParallelContext *pcxt);
+extern void S3InitializeDSMForeignScan(ForeignScanState *node,
+									   ParallelContext *pcxt, void *coordinate);
+extern void S3ReInitializeDSMForeignScan(ForeignScanState *node,
+										 ParallelContext *pcxt, void *coordinate);
+extern void S3InitializeWorkerForeignScan(ForeignScanState *node,
+										  shm_toc *toc, void *coordinate);
 
 /*--- in s3_jsonl.c (JSON Lines rows) ---*/
 

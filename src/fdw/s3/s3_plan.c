@@ -373,7 +373,35 @@ S3GetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 														 0, JOIN_INNER, NULL));
 }
 
-/* One path: a GET of every object, parsing every row */
+/*
+ * A partial path for a parallel plan: the leader and the workers take the
+ * objects one at a time from a shared counter, so there is no use for more
+ * processes than objects
+ */
+static void
+AddPartialPath(PlannerInfo *root, RelOptInfo *baserel, int nobjects,
+			   Cost startup, Cost run)
+{
+	int			workers = Min(nobjects - 1, max_parallel_workers_per_gather);
+	double		divisor = workers;
+	ForeignPath *path;
+
+	if (workers <= 0)
+		return;
+	/* the leader's share shrinks as workers are added, as for heap scans */
+	if (parallel_leader_participation && 1.0 - 0.3 * workers > 0)
+		divisor += 1.0 - 0.3 * workers;
+	path = create_foreignscan_path(root, baserel, NULL,
+								   clamp_row_est(baserel->rows / divisor),
+								   startup, startup + run / divisor, NIL,
+								   baserel->lateral_relids, NULL, NIL);
+	path->path.parallel_aware = true;
+	path->path.parallel_safe = true;
+	path->path.parallel_workers = workers;
+	add_partial_path(baserel, (Path *) path);
+}
+
+/* One path: a GET of every object, parsing every row (and a partial one) */
 void
 S3GetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 {
@@ -388,6 +416,8 @@ S3GetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 			 create_foreignscan_path(root, baserel, NULL, baserel->rows,
 									 startup, startup + run, NIL,
 									 baserel->lateral_relids, NULL, NIL));
+	if (baserel->consider_parallel && list_length(ps->objects) > 1)
+		AddPartialPath(root, baserel, list_length(ps->objects), startup, run);
 }
 
 /* The columns the query uses (attnums); every column for a whole-row use */

@@ -21,7 +21,9 @@
  */
 #include "postgres.h"
 
+#include "access/parallel.h"
 #include "commands/explain.h"
+#include "port/atomics.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
@@ -51,6 +53,8 @@ typedef struct S3ScanState
 
 	S3Counters	counters;
 	int64		objects_read;
+	pg_atomic_uint32 *shared_next;	/* in a parallel plan: the next object
+									 * any process may take */
 } S3ScanState;
 
 /* The scan COPY's data source callback reads for */
@@ -160,7 +164,7 @@ OpenObject(S3ScanState *st, ForeignScanState *node)
 
 	MemoryContextReset(st->object_context);
 	old = MemoryContextSwitchTo(st->object_context);
-	st->current = list_nth(st->objects, st->next++);
+	st->current = list_nth(st->objects, st->next);
 	errcallback.callback = ObjectErrorContext;
 	errcallback.arg = st;
 	errcallback.previous = error_context_stack;
@@ -267,6 +271,7 @@ S3BeginForeignScan(ForeignScanState *node, int eflags)
 	st->objects = S3PlanObjects(plan->fdw_private);
 	st->partition_attnums = list_nth(plan->fdw_private, S3_PLAN_PARTITION_ATTNUMS);
 	st->retrieved_attnums = list_nth(plan->fdw_private, S3_PLAN_RETRIEVED_ATTNUMS);
+	st->next = -1;				/* the object before the first */
 	st->object_context = AllocSetContextCreate(CurrentMemoryContext,
 											   "federated_s3 scan object",
 											   ALLOCSET_DEFAULT_SIZES);
@@ -284,6 +289,8 @@ S3IterateForeignScan(ForeignScanState *node)
 	{
 		if (st->stream == NULL)
 		{
+			st->next = st->shared_next ?
+				(int) pg_atomic_fetch_add_u32(st->shared_next, 1) : st->next + 1;
 			if (st->next >= list_length(st->objects))
 				return slot;
 			OpenObject(st, node);
@@ -304,7 +311,7 @@ S3ReScanForeignScan(ForeignScanState *node)
 	S3ScanState *st = node->fdw_state;
 
 	CloseObject(st);
-	st->next = 0;
+	st->next = -1;
 }
 
 /* Stops any transfer and frees the scan's objects */
@@ -317,6 +324,52 @@ S3EndForeignScan(ForeignScanState *node)
 		return;
 	CloseObject(st);
 	MemoryContextDelete(st->object_context);
+}
+
+/*--- Parallel scans: a shared counter hands out the objects ---*/
+
+/* The scan is parallel safe: each process reads whole objects on its own */
+bool
+S3IsForeignScanParallelSafe(PlannerInfo *root, RelOptInfo *rel,
+							RangeTblEntry *rte)
+{
+	return true;
+}
+
+/* Room for the shared counter */
+Size
+S3EstimateDSMForeignScan(ForeignScanState *node, ParallelContext *pcxt)
+{
+	return sizeof(pg_atomic_uint32);
+}
+
+/* The leader sets the shared counter to the first object */
+void
+S3InitializeDSMForeignScan(ForeignScanState *node, ParallelContext *pcxt,
+						   void *coordinate)
+{
+	S3ScanState *st = node->fdw_state;
+
+	st->shared_next = (pg_atomic_uint32 *) coordinate;
+	pg_atomic_init_u32(st->shared_next, 0);
+}
+
+/* A rescan of a parallel plan starts again from the first object */
+void
+S3ReInitializeDSMForeignScan(ForeignScanState *node, ParallelContext *pcxt,
+							 void *coordinate)
+{
+	pg_atomic_write_u32((pg_atomic_uint32 *) coordinate, 0);
+}
+
+/* A worker takes its objects from the shared counter */
+void
+S3InitializeWorkerForeignScan(ForeignScanState *node, shm_toc *toc,
+							  void *coordinate)
+{
+	S3ScanState *st = node->fdw_state;
+
+	st->shared_next = (pg_atomic_uint32 *) coordinate;
 }
 
 /* EXPLAIN ANALYZE: the objects read and the requests the scan made */
