@@ -166,6 +166,11 @@ extern void rcf_tree_relayout(RcfTree *t, const RcfParams *p,
 							  const RcfAllocator *a, int32_t index,
 							  int32_t capacity);
 
+/* in rcf_forest.c */
+extern const RcfTree *rcf_forest_tree(const RcfForest *forest, int32_t t);
+extern void rcf_forest_query(const RcfForest *forest, const double *x,
+							 float *q);
+
 /* in rcf_model.c */
 extern uint16_t rcf_half_from_double(double v);
 extern double rcf_half_to_double(uint16_t h);

@@ -133,6 +133,20 @@ forest_query(const RcfForest *f, const double *x, float *q)
 			q[d] = to_float(x[d]);
 }
 
+/* Tree t of a forest, for the core's other files */
+const RcfTree *
+rcf_forest_tree(const RcfForest *forest, int32_t t)
+{
+	return &forest->trees[t];
+}
+
+/* A point in the form the trees hold, for the core's other files */
+void
+rcf_forest_query(const RcfForest *forest, const double *x, float *q)
+{
+	forest_query(forest, x, q);
+}
+
 /* inserts a query-form point into one tree and its reservoir with weight w */
 void
 rcf_forest_update(RcfForest *forest, const double *point)
