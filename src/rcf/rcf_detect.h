@@ -93,9 +93,40 @@ extern void rcf_detector_free(RcfDetector *detector);
 extern const RcfDetection *rcf_detector_step(RcfDetector *detector,
 											 const double *values);
 
-/* in rcf_expect.c: each tree's guess of the dimensions flagged missing */
+/*--- Batch: one point against a stored model --------------------------------*/
+
+/* Score statistics of a model's training sample, the batch threshold's base */
+typedef struct RcfScoreStats
+{
+	int32_t		count;			/* sample points scored */
+	double		mean;
+	double		sd;
+} RcfScoreStats;
+
+/* The statistics of the scores of (up to 4096 of) the forest's stored points */
+extern RcfScoreStats rcf_detect_training_stats(const RcfForest *forest,
+											   const RcfAllocator *allocator);
+
+/*
+ * The record of one point against a model: score, threshold from "stats"
+ * and config->z_factor, grade, and per dimension the value expected from
+ * the others with its band, and attribution on anomalies.  out's arrays
+ * hold dims values and are the caller's; scratch memory comes from the
+ * allocator and is freed.
+ */
+extern void rcf_detect_point(const RcfForest *forest, const RcfScoreStats *stats,
+							 const RcfDetectConfig *config, const double *point,
+							 const RcfAllocator *allocator, RcfDetection *out);
+
+/*--- in rcf_expect.c --------------------------------------------------------*/
+
+/* Each tree's guess of the dimensions flagged missing */
 extern int32_t rcf_forest_conditional(const RcfForest *forest,
 									  const double *point, const bool *missing,
 									  double *guesses);
+
+/* The scores of up to max of the forest's stored points */
+extern int32_t rcf_forest_sample_scores(const RcfForest *forest, int32_t max,
+										double *scores);
 
 #endif							/* RCF_DETECT_H */

@@ -44,7 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DEFAULT_TREES		50
+#define DEFAULT_TREES		100
 #define DEFAULT_SAMPLE		256
 #define DEFAULT_SHINGLE		8
 #define DEFAULT_Z			4.0
@@ -352,6 +352,22 @@ quantile(const double *v, int32_t n, double q)
 	return v[i] + (pos - i) * (v[i + 1] - v[i]);
 }
 
+/*
+ * The median and central "band" share of n trees' guesses of value j of w
+ * (guesses[k * w + j]); "sorted" is scratch of n values.
+ */
+static void
+guess_band(const double *guesses, int32_t n, int32_t w, int32_t j, double band,
+		   double *sorted, double *mid, double *lo, double *hi)
+{
+	for (int32_t k = 0; k < n; k++)
+		sorted[k] = guesses[(size_t) k * w + j];
+	qsort(sorted, n, sizeof(double), cmp_double);
+	*mid = quantile(sorted, n, 0.5);
+	*lo = quantile(sorted, n, 0.5 - band / 2);
+	*hi = quantile(sorted, n, 0.5 + band / 2);
+}
+
 /* the trees' guesses of the newest entry: median and band, transformed */
 static bool
 guess_newest(RcfDetector *d)
@@ -365,14 +381,8 @@ guess_newest(RcfDetector *d)
 	if (n == 0)
 		return false;
 	for (int32_t j = 0; j < w; j++)
-	{
-		for (int32_t k = 0; k < n; k++)
-			d->sorted[k] = d->guesses[(size_t) k * w + j];
-		qsort(d->sorted, n, sizeof(double), cmp_double);
-		d->guess_mid[j] = quantile(d->sorted, n, 0.5);
-		d->guess_lo[j] = quantile(d->sorted, n, 0.5 - d->config.band / 2);
-		d->guess_hi[j] = quantile(d->sorted, n, 0.5 + d->config.band / 2);
-	}
+		guess_band(d->guesses, n, w, j, d->config.band, d->sorted,
+				   &d->guess_mid[j], &d->guess_lo[j], &d->guess_hi[j]);
 	return true;
 }
 
@@ -451,55 +461,62 @@ learn_row(RcfDetector *d, const double *values)
 	d->rows++;
 }
 
-/* whether the row's values are all within the ignore distance of expected */
+/* whether all n values are within the ignore distance of their expected */
 static bool
-near_expected(const RcfDetector *d)
+near_expected(const RcfDetectConfig *c, const RcfDetection *o, int32_t n)
 {
-	const RcfDetectConfig *c = &d->config;
-
-	if (!d->out.has_expected ||
+	if (!o->has_expected ||
 		(c->ignore_absolute <= 0 && c->ignore_relative <= 0))
 		return false;
-	for (int32_t j = 0; j < c->width; j++)
+	for (int32_t j = 0; j < n; j++)
 	{
-		double		gap = fabs(d->out.value[j] - d->out.expected[j]);
+		double		gap = fabs(o->value[j] - o->expected[j]);
 
 		if (gap > c->ignore_absolute &&
-			gap > c->ignore_relative * fabs(d->out.expected[j]))
+			gap > c->ignore_relative * fabs(o->expected[j]))
 			return false;
 	}
 	return true;
 }
 
-/* the per-value attribution of the shingle's score, summing to 1 */
+/*
+ * The attribution of a point's score folded onto w values (dimension i
+ * counts for value i % w: a shingle's rows), as shares summing to 1;
+ * high and low are scratch of the point's dims.
+ */
 static void
-attribute(RcfDetector *d)
+attribute(const RcfForest *forest, const double *point, int32_t w,
+		  double *high, double *low, double *out)
 {
-	int32_t		w = d->config.width;
+	int32_t		dims = rcf_forest_params(forest)->dims;
 	double		total = 0.0;
 
-	rcf_forest_attribution(d->forest, d->shingle, d->high, d->low);
+	rcf_forest_attribution(forest, point, high, low);
 	for (int32_t j = 0; j < w; j++)
-		d->out.attribution[j] = 0.0;
-	for (int32_t i = 0; i < d->config.params.dims; i++)
+		out[j] = 0.0;
+	for (int32_t i = 0; i < dims; i++)
 	{
-		d->out.attribution[i % w] += d->high[i] + d->low[i];
-		total += d->high[i] + d->low[i];
+		out[i % w] += high[i] + low[i];
+		total += high[i] + low[i];
 	}
 	for (int32_t j = 0; j < w; j++)
-		d->out.attribution[j] = total > 0 ? d->out.attribution[j] / total :
-			1.0 / w;
-	d->out.has_attribution = true;
+		out[j] = total > 0 ? out[j] / total : 1.0 / w;
 }
 
-/* the threshold from the score statistics */
+/* the threshold of scores with this mean and sd */
 static double
-current_threshold(const RcfDetector *d)
+threshold_of(double mean, double sd, double z_factor)
 {
-	const RunStat *s = &d->score_stat;
-	double		sd = fmax(stat_sd(s), SD_FLOOR * s->mean);
+	return mean + z_factor * fmax(sd, SD_FLOOR * mean);
+}
 
-	return s->mean + d->config.z_factor * sd;
+/* the grade of an alert: 0 at the threshold, towards 1 far above it */
+static double
+grade_of(double score, double mean, double threshold)
+{
+	double		r = (threshold - mean) / (score - mean);
+
+	return score > threshold ? 1.0 - r * r : 0.0;
 }
 
 /* decides on a scored row and learns its score */
@@ -512,7 +529,8 @@ decide(RcfDetector *d)
 				echo,
 				episode;
 
-	o->threshold = current_threshold(d);
+	o->threshold = threshold_of(mean, stat_sd(&d->score_stat),
+								d->config.z_factor);
 	o->ready = d->scored > d->config.warmup;
 	above = o->ready && o->score > o->threshold;
 	echo = d->alert_row >= 0 &&
@@ -521,17 +539,17 @@ decide(RcfDetector *d)
 	episode = d->config.once_per_episode && d->above_row >= 0 &&
 		d->rows - d->above_row <= d->config.shingle_size;
 	o->is_anomaly = above && !o->imputed && !echo && !episode &&
-		!near_expected(d);
+		!near_expected(&d->config, o, d->config.width);
 	if (above)
 		d->above_row = d->rows;
 	if (o->is_anomaly)
 	{
-		double		r = (o->threshold - mean) / (o->score - mean);
-
-		o->grade = 1.0 - r * r;
+		o->grade = grade_of(o->score, mean, o->threshold);
 		d->alert_row = d->rows;
 		d->alert_score = o->score;
-		attribute(d);
+		attribute(d->forest, d->shingle, d->config.width, d->high, d->low,
+				  o->attribution);
+		o->has_attribution = true;
 	}
 	stat_add(&d->score_stat, o->score, d->config.horizon);
 	d->scored++;
@@ -561,4 +579,91 @@ rcf_detector_step(RcfDetector *d, const double *values)
 	}
 	learn_row(d, values);
 	return o;
+}
+
+/*--- Batch: one point against a stored model --------------------------------*/
+
+#define TRAINING_SCORES 4096
+
+/* The statistics of the scores of up to TRAINING_SCORES stored points */
+RcfScoreStats
+rcf_detect_training_stats(const RcfForest *forest, const RcfAllocator *a)
+{
+	double	   *scores = pi_alloc(a, sizeof(double) * TRAINING_SCORES);
+	RcfScoreStats stats = {0, 0.0, 0.0};
+	double		sum = 0.0,
+				sq = 0.0;
+
+	stats.count = rcf_forest_sample_scores(forest, TRAINING_SCORES, scores);
+	for (int32_t i = 0; i < stats.count; i++)
+		sum += scores[i];
+	if (stats.count > 0)
+		stats.mean = sum / stats.count;
+	for (int32_t i = 0; i < stats.count; i++)
+		sq += (scores[i] - stats.mean) * (scores[i] - stats.mean);
+	if (stats.count > 1)
+		stats.sd = sqrt(sq / (stats.count - 1));
+	pi_free(a, scores);
+	return stats;
+}
+
+/* each dimension's value expected from the others, with its band */
+static void
+expect_each(const RcfForest *forest, const double *point, double band,
+			const RcfAllocator *a, RcfDetection *out)
+{
+	const RcfParams *p = rcf_forest_params(forest);
+	bool	   *missing = pi_alloc(a, sizeof(bool) * p->dims);
+	double	   *guesses = pi_alloc(a, sizeof(double) * p->num_trees);
+	double	   *sorted = pi_alloc(a, sizeof(double) * p->num_trees);
+
+	out->has_expected = true;
+	memset(missing, 0, sizeof(bool) * p->dims);
+	for (int32_t d = 0; d < p->dims && out->has_expected; d++)
+	{
+		int32_t		n;
+
+		missing[d] = true;
+		n = rcf_forest_conditional(forest, point, missing, guesses);
+		missing[d] = false;
+		if (n == 0)
+			out->has_expected = false;
+		else
+			guess_band(guesses, n, 1, 0, band, sorted, &out->expected[d],
+					   &out->lower[d], &out->upper[d]);
+	}
+	pi_free(a, sorted);
+	pi_free(a, guesses);
+	pi_free(a, missing);
+}
+
+/* The record of one point against a model (see rcf_detect.h) */
+void
+rcf_detect_point(const RcfForest *forest, const RcfScoreStats *stats,
+				 const RcfDetectConfig *config, const double *point,
+				 const RcfAllocator *a, RcfDetection *out)
+{
+	int32_t		dims = rcf_forest_params(forest)->dims;
+
+	out->scored = out->ready = stats->count > 1;
+	out->imputed = false;
+	out->has_attribution = false;
+	memcpy(out->value, point, sizeof(double) * dims);
+	out->score = rcf_forest_score(forest, point);
+	out->threshold = threshold_of(stats->mean, stats->sd, config->z_factor);
+	expect_each(forest, point, config->band, a, out);
+	out->is_anomaly = out->ready && out->score > out->threshold &&
+		!near_expected(config, out, dims);
+	out->grade = out->is_anomaly ?
+		grade_of(out->score, stats->mean, out->threshold) : 0.0;
+	if (out->is_anomaly)
+	{
+		double	   *high = pi_alloc(a, sizeof(double) * dims);
+		double	   *low = pi_alloc(a, sizeof(double) * dims);
+
+		attribute(forest, point, dims, high, low, out->attribution);
+		out->has_attribution = true;
+		pi_free(a, low);
+		pi_free(a, high);
+	}
 }
