@@ -9,9 +9,36 @@
 
 
 --------------------------------------------------------------------------
--- RCF fixes
+-- RCF
 --------------------------------------------------------------------------
 
+-- rcf_detect: the forest as a detector (decisions, expected values, bounds)
+CREATE TYPE rcf_detection AS (
+	score		float8,		-- the forest's anomaly score
+	grade		float8,		-- 0 on normal rows, up to 1 on anomalies
+	is_anomaly	boolean,
+	threshold	float8,		-- the learned score threshold
+	expected	float8[],	-- per value: what the forest expected
+	lower		float8[],	-- and the band around it
+	upper		float8[],
+	attribution	float8[],	-- on anomalies: each value's share of the score
+	value		float8[],	-- the row's values, or the imputed ones
+	imputed		boolean		-- the row was NULL and its value imputed
+);
+COMMENT ON TYPE rcf_detection IS 'what rcf_detect says about a row or a point';
+
+CREATE FUNCTION rcf_detect(value float8, options jsonb DEFAULT NULL)
+	RETURNS rcf_detection
+	AS 'MODULE_PATHNAME', 'rcf_detect_stream' LANGUAGE C WINDOW VOLATILE PARALLEL SAFE;
+CREATE FUNCTION rcf_detect(value float8[], options jsonb DEFAULT NULL)
+	RETURNS rcf_detection
+	AS 'MODULE_PATHNAME', 'rcf_detect_stream' LANGUAGE C WINDOW VOLATILE PARALLEL SAFE;
+CREATE FUNCTION rcf_detect(model rcf_model, point float8[], options jsonb DEFAULT NULL)
+	RETURNS rcf_detection
+	AS 'MODULE_PATHNAME', 'rcf_detect_model' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 1000;
+COMMENT ON FUNCTION rcf_detect(float8, jsonb) IS 'window function: anomaly decision, grade, expected value and bounds of each row of a series';
+COMMENT ON FUNCTION rcf_detect(float8[], jsonb) IS 'window function: anomaly decision, grade, expected values and bounds of each row of a series';
+COMMENT ON FUNCTION rcf_detect(rcf_model, float8[], jsonb) IS 'anomaly decision, grade, expected values and bounds of a point against a model';
 
 
 --------------------------------------------------------------------------

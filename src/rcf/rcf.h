@@ -43,6 +43,9 @@ extern Jsonb *RcfCopyOptions(MemoryContext context, Jsonb *options);
 extern bool RcfSameOptions(Jsonb *a, Jsonb *b);
 extern void RcfCheckParams(const RcfParams *params);
 
+/* in rcf_score.c */
+extern Datum RcfFloat8Array(const double *values, int n);
+
 /* in rcf_type.c */
 extern RcfForest *RcfCachedForest(FunctionCallInfo fcinfo, int argno);
 

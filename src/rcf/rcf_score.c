@@ -35,8 +35,8 @@ rcf_score(PG_FUNCTION_ARGS)
 }
 
 /* A float8[] of n values */
-static Datum
-Float8Array(const double *values, int n)
+Datum
+RcfFloat8Array(const double *values, int n)
 {
 	Datum	   *datums = palloc(sizeof(Datum) * n);
 
@@ -67,8 +67,8 @@ rcf_attribution(PG_FUNCTION_ARGS)
 		elog(ERROR, "rcf_attribution must return a record");
 	RcfReadPoint(array, dims, point, "point");
 	rcf_forest_attribution(forest, point, high, low);
-	values[0] = Float8Array(high, dims);
-	values[1] = Float8Array(low, dims);
+	values[0] = RcfFloat8Array(high, dims);
+	values[1] = RcfFloat8Array(low, dims);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc),
 													  values, nulls)));
 }
