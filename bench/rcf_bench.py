@@ -263,10 +263,10 @@ def section(work, command):
     return "\n".join(L)
 
 
-def write_section(path, text):
-    """Replaces (or appends) the Random Cut Forest section of RESULTS.md"""
+def write_section(path, text, heading=HEADING):
+    """Replaces (or appends) the section under "heading" of RESULTS.md"""
     old = open(path).read() if os.path.exists(path) else "# Benchmark results\n\n"
-    pattern = re.compile(r"^" + re.escape(HEADING) + r"\n.*?(?=^## |\Z)", re.S | re.M)
+    pattern = re.compile(r"^" + re.escape(heading) + r"\n.*?(?=^## |\Z)", re.S | re.M)
     if pattern.search(old):
         new = pattern.sub(lambda _m: text + "\n", old)
     else:

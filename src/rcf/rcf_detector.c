@@ -531,7 +531,7 @@ decide(RcfDetector *d)
 
 	o->threshold = threshold_of(mean, stat_sd(&d->score_stat),
 								d->config.z_factor);
-	o->ready = d->scored > d->config.warmup;
+	o->ready = d->scored >= d->config.warmup;
 	above = o->ready && o->score > o->threshold;
 	echo = d->alert_row >= 0 &&
 		d->rows - d->alert_row < d->config.shingle_size &&
