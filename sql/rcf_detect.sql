@@ -125,19 +125,21 @@ FROM (VALUES ('none'), ('normalize'), ('difference'), ('normalize_difference')) 
               FROM rcf_detect_series WHERE s = 'small') AS r
 GROUP BY method ORDER BY method;
 
--- the model form: a threshold from the training sample's scores
+-- the model form: a threshold from the training sample's scores; each
+-- value expected from the others (here points on y = 2x)
 CREATE TABLE rcf_detect_train AS
-SELECT ARRAY[sin(t / 10.0), cos(t / 10.0)] AS p FROM generate_series(1, 2000) AS t;
+SELECT ARRAY[sin(t / 10.0), 2 * sin(t / 10.0)] AS p FROM generate_series(1, 2000) AS t;
 CREATE TABLE rcf_detect_model AS SELECT rcf_train(p) AS m FROM rcf_detect_train;
 SELECT (d).is_anomaly, (d).grade > 0 AS graded, (d).threshold > 0 AS has_threshold,
        (d).attribution IS NOT NULL AS attributed,
+       round((d).expected[1]::numeric, 1) AS expected_x,
        round((d).expected[2]::numeric, 1) AS expected_y
 FROM rcf_detect_model,
-     LATERAL (VALUES (ARRAY[0.0, 1.0]), (ARRAY[0.0, -5.0])) AS q(p),
+     LATERAL (VALUES (ARRAY[0.5, 1.0]), (ARRAY[0.5, -5.0])) AS q(p),
      LATERAL (SELECT rcf_detect(m, q.p) AS d) AS r;
 SELECT count(*) FILTER (WHERE (rcf_detect(m, p)).is_anomaly) AS training_flags
 FROM rcf_detect_model, rcf_detect_train;
-SELECT ((rcf_detect(m, ARRAY[0.0, -5.0], '{"ignore_absolute": 10}')).is_anomaly)
+SELECT ((rcf_detect(m, ARRAY[0.5, -5.0], '{"ignore_absolute": 10}')).is_anomaly)
 FROM rcf_detect_model;
 SELECT rcf_detect(m, NULL) IS NULL AS null_point FROM rcf_detect_model;
 
@@ -157,9 +159,9 @@ SELECT rcf_detect(v, '{"trees": 0}') OVER (ORDER BY t) FROM rcf_detect_gaps;
 SELECT rcf_detect(ARRAY[1, 2, 3]::float8[], '{"shingle_size": 500}') OVER ();
 SELECT rcf_detect(CASE WHEN t = 3 THEN ARRAY[1.0, 2.0, 3.0] ELSE ARRAY[1.0, 2.0] END)
          OVER (ORDER BY t) FROM generate_series(1, 5) AS t;
-SELECT rcf_detect(CASE WHEN t = 3 THEN 'NaN' ELSE t END::float8) OVER (ORDER BY t)
+SELECT rcf_detect(CASE WHEN t = 3 THEN 'NaN'::float8 ELSE t END) OVER (ORDER BY t)
 FROM generate_series(1, 5) AS t;
-SELECT rcf_detect(CASE WHEN t = 3 THEN ARRAY[1, 'Infinity'] ELSE ARRAY[1, 2] END::float8[])
+SELECT rcf_detect(CASE WHEN t = 3 THEN ARRAY[1, 'Infinity'::float8] ELSE ARRAY[1, 2] END)
          OVER (ORDER BY t) FROM generate_series(1, 5) AS t;
 SELECT rcf_detect(m, ARRAY[1.0]) FROM rcf_detect_model;
 SELECT rcf_detect(m, ARRAY[1.0, 2.0], '{"shingle_size": 4}') FROM rcf_detect_model;

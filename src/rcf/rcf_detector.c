@@ -330,14 +330,22 @@ untransform(const RcfDetector *d, int32_t j, double v)
 
 /*--- One row -----------------------------------------------------------------*/
 
-/* compares doubles for qsort */
-static int
-cmp_double(const void *a, const void *b)
+/* sorts n doubles in place (Shell sort: no calls, few moves for n ~ 100) */
+static void
+sort_doubles(double *v, int32_t n)
 {
-	double		x = *(const double *) a;
-	double		y = *(const double *) b;
+	static const int32_t gaps[] = {701, 301, 132, 57, 23, 10, 4, 1};
 
-	return (x > y) - (x < y);
+	for (int g = 0; g < (int) (sizeof(gaps) / sizeof(gaps[0])); g++)
+		for (int32_t i = gaps[g]; i < n; i++)
+		{
+			double		x = v[i];
+			int32_t		j = i;
+
+			for (; j >= gaps[g] && v[j - gaps[g]] > x; j -= gaps[g])
+				v[j] = v[j - gaps[g]];
+			v[j] = x;
+		}
 }
 
 /* the q-quantile of n sorted values, interpolated */
@@ -362,7 +370,7 @@ guess_band(const double *guesses, int32_t n, int32_t w, int32_t j, double band,
 {
 	for (int32_t k = 0; k < n; k++)
 		sorted[k] = guesses[(size_t) k * w + j];
-	qsort(sorted, n, sizeof(double), cmp_double);
+	sort_doubles(sorted, n);
 	*mid = quantile(sorted, n, 0.5);
 	*lo = quantile(sorted, n, 0.5 - band / 2);
 	*hi = quantile(sorted, n, 0.5 + band / 2);

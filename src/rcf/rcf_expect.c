@@ -25,6 +25,8 @@
 
 #include <math.h>
 
+#define NEAR_GROUP		16		/* trees descended together */
+
 /* the state of one tree's descent */
 typedef struct NearSearch
 {
@@ -75,31 +77,26 @@ ref_distance(const NearSearch *s, int32_t ref)
 		box_distance(s, ref);
 }
 
-/* descends to the leaf slot nearest the query as far as the cuts tell */
-static int32_t
-near_descend(const NearSearch *s)
+/* one step of the descent from internal node ref: the child to take */
+static inline int32_t
+near_step(const NearSearch *s, int32_t ref)
 {
-	int32_t		ref = s->tree->root;
+	const RcfNode *n = node_at(s->tree, ref);
 
-	while (!IS_LEAF(ref))
-	{
-		const RcfNode *n = node_at(s->tree, ref);
-
-		if (!s->missing[n->dim])
-			ref = s->q[n->dim] <= n->cut ? n->left : n->right;
-		else
-			ref = ref_distance(s, n->left) <= ref_distance(s, n->right) ?
-				n->left : n->right;
-	}
-	return LEAF_SLOT(ref);
+	if (!s->missing[n->dim])
+		return s->q[n->dim] <= n->cut ? n->left : n->right;
+	return ref_distance(s, n->left) <= ref_distance(s, n->right) ?
+		n->left : n->right;
 }
 
 /*
  * Each non-empty tree's guess of the missing dimensions of "point": the
- * values, in those dimensions, of its stored point nearest in the others.
+ * values, in those dimensions, of the leaf its guided descent reaches.
  * Guesses go to guesses[k * nmissing + j] for the k-th answering tree and
  * the j-th missing dimension; returns the number of answering trees.  The
- * values in the missing dimensions of "point" are ignored.
+ * values in the missing dimensions of "point" are ignored.  Trees descend
+ * NEAR_GROUP at a time, level by level, so that their memory loads overlap
+ * as in scoring.
  */
 int32_t
 rcf_forest_conditional(const RcfForest *forest, const double *point,
@@ -110,18 +107,44 @@ rcf_forest_conditional(const RcfForest *forest, const double *point,
 	int32_t		answered = 0;
 
 	rcf_forest_query(forest, point, q);
-	for (int32_t t = 0; t < p->num_trees; t++)
+	for (int32_t first = 0; first < p->num_trees; first += NEAR_GROUP)
 	{
-		NearSearch	s = {rcf_forest_tree(forest, t), q, missing, p->dims};
-		const float *found;
+		int32_t		n = p->num_trees - first < NEAR_GROUP ?
+			p->num_trees - first : NEAR_GROUP;
+		NearSearch	s[NEAR_GROUP];
+		int32_t		ref[NEAR_GROUP];
+		bool		more = true;
 
-		if (s.tree->root == RCF_NIL)
-			continue;
-		found = leaf_point(s.tree, near_descend(&s), p->dims);
-		for (int32_t d = 0; d < p->dims; d++)
-			if (missing[d])
-				*guesses++ = found[d];
-		answered++;
+		for (int32_t j = 0; j < n; j++)
+		{
+			s[j] = (NearSearch) {rcf_forest_tree(forest, first + j), q,
+			missing, p->dims};
+			ref[j] = s[j].tree->root;
+		}
+		while (more)
+		{
+			more = false;
+			for (int32_t j = 0; j < n; j++)
+				if (!IS_LEAF(ref[j]))
+				{
+					ref[j] = near_step(&s[j], ref[j]);
+					if (!IS_LEAF(ref[j]))
+						__builtin_prefetch(node_at(s[j].tree, ref[j]));
+					more = true;
+				}
+		}
+		for (int32_t j = 0; j < n; j++)
+		{
+			const float *found;
+
+			if (ref[j] == RCF_NIL)
+				continue;
+			found = leaf_point(s[j].tree, LEAF_SLOT(ref[j]), p->dims);
+			for (int32_t d = 0; d < p->dims; d++)
+				if (missing[d])
+					*guesses++ = found[d];
+			answered++;
+		}
 	}
 	return answered;
 }
