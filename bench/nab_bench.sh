@@ -33,31 +33,10 @@ fi
 # --- inside the throwaway cluster ---
 work=$PG_INFER_BENCH_WORK
 cd "$work"
-psql_q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
+. "$root/bench/bench_lib.sh"
 
-# the NAB files, each loaded with its name
-: >nab_load.sql
-for f in data/nab/*.csv; do
-	name=$(basename "$f")
-	echo "ALTER TABLE nab ALTER file SET DEFAULT '$name';" >>nab_load.sql
-	echo "\\copy nab (ts, value) FROM '$f' CSV HEADER" >>nab_load.sql
-done
+write_nab_load
 psql_q -f "$root/bench/nab_bench.sql"
-
-# Wall-clock seconds of one psql command, best of two runs
-best_of_two() {
-	local best="" t0 t1 t
-	for _ in 1 2; do
-		t0=$(date +%s.%N)
-		psql_q -c "$1" >/dev/null
-		t1=$(date +%s.%N)
-		t=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
-		if [ -z "$best" ] || awk -v t="$t" -v b="$best" 'BEGIN { exit !(t < b) }'; then
-			best=$t
-		fi
-	done
-	echo "$best"
-}
 
 # speed: the same 100,000-row series through both window functions, the
 # same forest (100 trees of 256, shingles of 8)
