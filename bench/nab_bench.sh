@@ -24,7 +24,7 @@ if [ -z "${PG_INFER_BENCH_INSIDE:-}" ]; then
 	ln -s "$root/test/data" "$work/data"
 	PG_INFER_BENCH_INSIDE=1 PG_INFER_BENCH_WORK=$work \
 		pg_virtualenv -t -v 15 -o shared_preload_libraries=pg_infer bash "$0"
-	/usr/bin/python3 bench/nab_bench.py "$work" "$root/bench/RESULTS.md" \
+	PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 bench/nab_bench.py "$work" "$root/bench/RESULTS.md" \
 		"bash bench/nab_bench.sh"
 	rm -rf "$work"
 	exit 0

@@ -89,6 +89,7 @@ typedef struct DetectModelCache
 	FmgrInfo	flinfo;			/* RcfCachedForest keeps its cache here */
 	RcfForest  *forest;			/* the forest "stats" belong to */
 	RcfScoreStats stats;
+	TupleDesc	tupdesc;		/* of rcf_detection, blessed */
 } DetectModelCache;
 
 PG_FUNCTION_INFO_V1(rcf_detect_stream);
@@ -455,6 +456,7 @@ CachedModel(FunctionCallInfo fcinfo)
 		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt,
 									   sizeof(DetectModelCache));
 		cache->flinfo.fn_mcxt = fcinfo->flinfo->fn_mcxt;
+		cache->tupdesc = DetectionDesc(fcinfo, fcinfo->flinfo->fn_mcxt);
 		fcinfo->flinfo->fn_extra = cache;
 	}
 	InitFunctionCallInfoData(*inner, &cache->flinfo, 1, InvalidOid, NULL, NULL);
@@ -503,6 +505,5 @@ rcf_detect_model(PG_FUNCTION_ARGS)
 	answer.attribution = palloc(sizeof(double) * dims);
 	rcf_detect_point(cache->forest, &cache->stats, &config, point, &allocator,
 					 &answer);
-	PG_RETURN_DATUM(DetectionRecord(DetectionDesc(fcinfo, CurrentMemoryContext),
-									&answer, dims));
+	PG_RETURN_DATUM(DetectionRecord(cache->tupdesc, &answer, dims));
 }
