@@ -145,7 +145,7 @@ def section(work, command):
     L.append(f"| `rcf_detect(v)` (defaults) | {de:.3f} | {rows_n / de:,.0f} |")
     L.append("")
     L.append(f"rcf_detect costs {de / st:.2f}x rcf_stream_score: per row it scores and learns the shingle as "
-             "rcf_stream_score does, plus one guided descent per tree for the expected value and bounds, "
+             "rcf_stream_score does, plus one guided descent in each of 50 trees for the expected value and bounds, "
              "the transform and the threshold (and the attribution on anomalies). psql wall clock, best of two "
              "runs, on a machine shared with other builds.")
     L.append("")

@@ -120,10 +120,10 @@ extern void rcf_detect_point(const RcfForest *forest, const RcfScoreStats *stats
 
 /*--- in rcf_expect.c --------------------------------------------------------*/
 
-/* Each tree's guess of the dimensions flagged missing */
+/* The first max_trees trees' guesses of the dimensions flagged missing */
 extern int32_t rcf_forest_conditional(const RcfForest *forest,
 									  const double *point, const bool *missing,
-									  double *guesses);
+									  int32_t max_trees, double *guesses);
 
 /* The scores of up to max of the forest's stored points */
 extern int32_t rcf_forest_sample_scores(const RcfForest *forest, int32_t max,

@@ -32,7 +32,11 @@
  * Expected values.  The forest's conditional field (rcf_expect.c) gives
  * each tree's guess of the shingle's newest entry from the older entries;
  * their median is the expected value and their central "band" share the
- * bounds, mapped back through the transform.
+ * bounds, mapped back through the transform.  EXPECT_TREES trees guess: on
+ * a 100,000-row series, guesses from all 100 trees made the detector cost
+ * 1.6 times as much as scoring and learning alone, from 50 trees 1.25
+ * times, and the mean miss of the expected value on NAB's
+ * machine_temperature (first 8000 rows) went from 0.908 to 0.917.
  *
  * No PostgreSQL header is included here; see rcf_detect.h.
  *
@@ -49,6 +53,7 @@
 #define DEFAULT_SHINGLE		8
 #define DEFAULT_Z			4.0
 #define DEFAULT_BAND		0.9
+#define EXPECT_TREES		50		/* trees guessing the expected value */
 #define MIN_WARMUP			32
 #define SD_FLOOR			0.1		/* score sd counted at least this * mean */
 #define TINY				1e-12
@@ -385,7 +390,8 @@ guess_newest(RcfDetector *d)
 
 	if (rcf_forest_seen(d->forest) == 0)
 		return false;
-	n = rcf_forest_conditional(d->forest, d->shingle, d->missing, d->guesses);
+	n = rcf_forest_conditional(d->forest, d->shingle, d->missing,
+							   EXPECT_TREES, d->guesses);
 	if (n == 0)
 		return false;
 	for (int32_t j = 0; j < w; j++)
@@ -632,7 +638,8 @@ expect_each(const RcfForest *forest, const double *point, double band,
 		int32_t		n;
 
 		missing[d] = true;
-		n = rcf_forest_conditional(forest, point, missing, guesses);
+		n = rcf_forest_conditional(forest, point, missing, p->num_trees,
+								   guesses);
 		missing[d] = false;
 		if (n == 0)
 			out->has_expected = false;

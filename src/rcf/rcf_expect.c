@@ -90,8 +90,9 @@ near_step(const NearSearch *s, int32_t ref)
 }
 
 /*
- * Each non-empty tree's guess of the missing dimensions of "point": the
- * values, in those dimensions, of the leaf its guided descent reaches.
+ * The guesses of the first max_trees non-empty trees of the missing
+ * dimensions of "point": the values, in those dimensions, of the leaf each
+ * tree's guided descent reaches.
  * Guesses go to guesses[k * nmissing + j] for the k-th answering tree and
  * the j-th missing dimension; returns the number of answering trees.  The
  * values in the missing dimensions of "point" are ignored.  Trees descend
@@ -100,17 +101,17 @@ near_step(const NearSearch *s, int32_t ref)
  */
 int32_t
 rcf_forest_conditional(const RcfForest *forest, const double *point,
-					   const bool *missing, double *guesses)
+					   const bool *missing, int32_t max_trees, double *guesses)
 {
 	const RcfParams *p = rcf_forest_params(forest);
+	int32_t		trees = max_trees < p->num_trees ? max_trees : p->num_trees;
 	float		q[RCF_MAX_DIMS];
 	int32_t		answered = 0;
 
 	rcf_forest_query(forest, point, q);
-	for (int32_t first = 0; first < p->num_trees; first += NEAR_GROUP)
+	for (int32_t first = 0; first < trees; first += NEAR_GROUP)
 	{
-		int32_t		n = p->num_trees - first < NEAR_GROUP ?
-			p->num_trees - first : NEAR_GROUP;
+		int32_t		n = trees - first < NEAR_GROUP ? trees - first : NEAR_GROUP;
 		NearSearch	s[NEAR_GROUP];
 		int32_t		ref[NEAR_GROUP];
 		bool		more = true;
