@@ -163,6 +163,8 @@ SELECT rcf_detect(CASE WHEN t = 3 THEN 'NaN'::float8 ELSE t END) OVER (ORDER BY 
 FROM generate_series(1, 5) AS t;
 SELECT rcf_detect(CASE WHEN t = 3 THEN ARRAY[1, 'Infinity'::float8] ELSE ARRAY[1, 2] END)
          OVER (ORDER BY t) FROM generate_series(1, 5) AS t;
+SELECT rcf_detect(v, jsonb_build_object('z_factor', 3 + t % 2)) OVER (ORDER BY t)
+FROM rcf_detect_gaps;
 SELECT rcf_detect(m, ARRAY[1.0]) FROM rcf_detect_model;
 SELECT rcf_detect(m, ARRAY[1.0, 2.0], '{"shingle_size": 4}') FROM rcf_detect_model;
 SELECT rcf_detect('\x00'::bytea::rcf_model, ARRAY[1.0]);

@@ -81,6 +81,7 @@ typedef struct DetectStream
 	int			width;			/* values per row */
 	double	   *values;			/* the current row's */
 	TupleDesc	tupdesc;
+	Jsonb	   *options;		/* the first row's options (a copy), or NULL */
 } DetectStream;
 
 /* The model form's cache: the decoded forest and its training statistics */
@@ -370,6 +371,11 @@ StartDetect(FunctionCallInfo fcinfo, DetectStream *stream, int width,
 	stream->width = width;
 	stream->values = MemoryContextAlloc(stream->context, sizeof(double) * width);
 	stream->tupdesc = DetectionDesc(fcinfo, stream->context);
+	if (options != NULL)
+	{
+		stream->options = MemoryContextAlloc(stream->context, VARSIZE(options));
+		memcpy(stream->options, options, VARSIZE(options));
+	}
 }
 
 /* The number of values of a row: 1, or its array's length */
@@ -418,19 +424,21 @@ rcf_detect_stream(PG_FUNCTION_ARGS)
 	bool		is_array = get_fn_expr_argtype(fcinfo->flinfo, 0) != FLOAT8OID;
 	bool		isnull;
 	Datum		value = WinGetFuncArgCurrent(winobj, 0, &isnull);
+	bool		options_null;
+	Datum		options_datum = WinGetFuncArgCurrent(winobj, 1, &options_null);
+	Jsonb	   *options = options_null ? NULL : DatumGetJsonbP(options_datum);
 	const RcfDetection *answer;
 
 	if (stream->context == NULL)
 	{
-		bool		options_null;
-		Datum		options;
-
 		if (isnull)
 			PG_RETURN_NULL();
-		options = WinGetFuncArgCurrent(winobj, 1, &options_null);
-		StartDetect(fcinfo, stream, RowWidth(value, is_array),
-					options_null ? NULL : DatumGetJsonbP(options));
+		StartDetect(fcinfo, stream, RowWidth(value, is_array), options);
 	}
+	else if (!RcfSameOptions(stream->options, options))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("rcf_detect options must be the same for every row of a partition")));
 	if (!isnull)
 		ReadValues(stream, value, is_array);
 	answer = rcf_detector_step(stream->detector, isnull ? NULL : stream->values);
