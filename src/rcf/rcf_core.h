@@ -16,6 +16,8 @@
  *	rcf_forest.c	forest: decode, create, score, attribution, update
  *	rcf_model.c		model bytes: half floats, write, validate, read
  *	rcf_json.c		JSON form of the model: writer and strict parser
+ *	rcf_expect.c	conditional field (guesses of unknown values), sample scores
+ * (rcf_detector.c, the detector, sits on top and uses rcf_forest.h only.)
  *
  * Layout of a tree.  A tree lives in one allocation: its internal nodes as
  * 16-byte records (children, cut dimension, cut value) read by the descent,

@@ -371,11 +371,7 @@ StartDetect(FunctionCallInfo fcinfo, DetectStream *stream, int width,
 	stream->width = width;
 	stream->values = MemoryContextAlloc(stream->context, sizeof(double) * width);
 	stream->tupdesc = DetectionDesc(fcinfo, stream->context);
-	if (options != NULL)
-	{
-		stream->options = MemoryContextAlloc(stream->context, VARSIZE(options));
-		memcpy(stream->options, options, VARSIZE(options));
-	}
+	stream->options = RcfCopyOptions(stream->context, options);
 }
 
 /* The number of values of a row: 1, or its array's length */
