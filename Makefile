@@ -36,7 +36,7 @@ src/fdw/mysql/%.o src/fdw/mysql/%.bc: override CPPFLAGS += $(MARIADB_CFLAGS)
 
 # The pure cores: no PostgreSQL header, linked directly by unit tests and
 # benchmarks.
-PURE_SRCS = $(wildcard src/base/*.c src/rcf/rcf_utils.c src/rcf/rcf_sampler.c src/rcf/rcf_tree.c src/rcf/rcf_forest.c src/rcf/rcf_model.c src/rcf/rcf_json.c src/aws/sigv4.c src/infer/codec_*.c src/fdw/s3/s3_glob.c)
+PURE_SRCS = $(wildcard src/base/*.c src/rcf/rcf_utils.c src/rcf/rcf_sampler.c src/rcf/rcf_tree.c src/rcf/rcf_forest.c src/rcf/rcf_model.c src/rcf/rcf_json.c src/rcf/rcf_pool.c src/aws/sigv4.c src/infer/codec_*.c src/fdw/s3/s3_glob.c)
 # the detector (rcf_detector.c) and what it asks of the forest (rcf_expect.c)
 PURE_SRCS += src/rcf/rcf_detector.c src/rcf/rcf_expect.c
 UNIT_TESTS = $(patsubst %.c,%,$(wildcard test/unit/test_*.c))

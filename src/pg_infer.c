@@ -24,6 +24,7 @@ void
 _PG_init(void)
 {
 	RcfInit();
+	RcfPlanInit();
 	AwsInit();
 	InferInit();
 	InferStatsInit();

@@ -18,4 +18,7 @@ extern PiAllocator PgInferFallibleAllocator(MemoryContext context);
 /* in rcf/rcf_type.c */
 extern void RcfInit(void);
 
+/* in rcf/rcf_plan.c */
+extern void RcfPlanInit(void);
+
 #endif							/* PG_INFER_H */

@@ -84,6 +84,18 @@ if [ "$server_status" -ne 0 ] && [ "$server_failed" -eq 0 ]; then
 fi
 tally "model server tests" "$(grep -cE '^ok ' "$logs/model_server.out")" "$server_failed"
 
+# 3b. RCF across machines: two shard clusters under postgres_fdw
+pg_virtualenv -t -v 15 -o shared_preload_libraries=pg_infer \
+	bash test/rcf_shards.sh >"$logs/rcf_shards.out" 2>&1
+shards_status=$?
+grep -E '^(not ok|#)' "$logs/rcf_shards.out" || true
+shards_failed=$(grep -cE '^not ok ' "$logs/rcf_shards.out")
+if [ "$shards_status" -ne 0 ] && [ "$shards_failed" -eq 0 ]; then
+	tail -20 "$logs/rcf_shards.out"
+	shards_failed=1
+fi
+tally "rcf shard tests" "$(grep -cE '^ok ' "$logs/rcf_shards.out")" "$shards_failed"
+
 # 4. the test endpoint's own tests
 if [ -d test/endpoint/node_modules ]; then
 	node --test test/endpoint/ >"$logs/endpoint.out" 2>&1

@@ -112,6 +112,26 @@ extern uint8_t *rcf_model_from_json(const char *json, size_t *len,
 									const RcfAllocator *allocator,
 									const char **err);
 
+/*--- Pool: merging models trained on disjoint data (rcf_pool.c) ------------*/
+
+typedef struct RcfPool RcfPool;
+
+/* The points of a model (time_decay 0 only), ready to merge */
+extern RcfPool *rcf_pool_decode(const uint8_t *buf, size_t len,
+								const RcfAllocator *allocator, const char **err);
+extern void rcf_pool_free(RcfPool *pool);
+extern const RcfParams *rcf_pool_params(const RcfPool *pool);
+
+/*
+ * Merges "from" into "into" (equal parameters, checked by the caller): per
+ * tree, a uniform sample of the rows both saw, weighted by their counts.
+ */
+extern void rcf_pool_merge(RcfPool *into, RcfPool *from);
+
+/* Bytes the merged model takes, and writing it into buf */
+extern size_t rcf_pool_model_size(const RcfPool *pool);
+extern void rcf_pool_model_write(const RcfPool *pool, uint8_t *buf);
+
 /*--- Forest: trees built over a sample --------------------------------------*/
 
 typedef struct RcfForest RcfForest;
