@@ -46,6 +46,10 @@ extern void RcfCheckParams(const RcfParams *params);
 /* in rcf_score.c */
 extern Datum RcfFloat8Array(const double *values, int n);
 
+/* in rcf_train.c */
+extern MemoryContext RcfAggregateContext(FunctionCallInfo fcinfo,
+										 const char *name);
+
 /* in rcf_type.c */
 extern RcfForest *RcfCachedForest(FunctionCallInfo fcinfo, int argno);
 

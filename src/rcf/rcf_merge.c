@@ -57,22 +57,11 @@ MergePools(RcfPool *into, RcfPool *from)
 	rcf_pool_merge(into, from);
 }
 
-/* The aggregate's memory context, or an error when not called as one */
-static MemoryContext
-MergeContext(FunctionCallInfo fcinfo, const char *name)
-{
-	MemoryContext context;
-
-	if (!AggCheckCallContext(fcinfo, &context))
-		elog(ERROR, "%s called in non-aggregate context", name);
-	return context;
-}
-
 /* rcf_merge transition: merges one model in; NULL models are skipped */
 Datum
 rcf_merge_accum(PG_FUNCTION_ARGS)
 {
-	MemoryContext context = MergeContext(fcinfo, "rcf_merge_accum");
+	MemoryContext context = RcfAggregateContext(fcinfo, "rcf_merge_accum");
 	RcfPool    *state = PG_ARGISNULL(0) ? NULL : (RcfPool *) PG_GETARG_POINTER(0);
 	bytea	   *model;
 	RcfPool    *pool;
@@ -98,7 +87,7 @@ rcf_merge_combine(PG_FUNCTION_ARGS)
 {
 	RcfPool    *into = PG_ARGISNULL(0) ? NULL : (RcfPool *) PG_GETARG_POINTER(0);
 	RcfPool    *from = PG_ARGISNULL(1) ? NULL : (RcfPool *) PG_GETARG_POINTER(1);
-	MemoryContext context = MergeContext(fcinfo, "rcf_merge_combine");
+	MemoryContext context = RcfAggregateContext(fcinfo, "rcf_merge_combine");
 
 	if (from == NULL)
 	{

@@ -29,8 +29,8 @@ PG_FUNCTION_INFO_V1(rcf_train_deserialize);
 PG_FUNCTION_INFO_V1(rcf_train_final);
 
 /* The aggregate's memory context, or an error when not called as one */
-static MemoryContext
-AggregateContext(FunctionCallInfo fcinfo, const char *name)
+MemoryContext
+RcfAggregateContext(FunctionCallInfo fcinfo, const char *name)
 {
 	MemoryContext context;
 
@@ -78,7 +78,7 @@ StartTraining(MemoryContext context, ArrayType *first, Jsonb *options)
 Datum
 rcf_train_accum(PG_FUNCTION_ARGS)
 {
-	MemoryContext context = AggregateContext(fcinfo, "rcf_train_accum");
+	MemoryContext context = RcfAggregateContext(fcinfo, "rcf_train_accum");
 	RcfTrainState *state = PG_ARGISNULL(0) ? NULL :
 		(RcfTrainState *) PG_GETARG_POINTER(0);
 	Jsonb	   *options = NULL;
@@ -120,7 +120,7 @@ rcf_train_accum(PG_FUNCTION_ARGS)
 Datum
 rcf_train_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext context = AggregateContext(fcinfo, "rcf_train_combine");
+	MemoryContext context = RcfAggregateContext(fcinfo, "rcf_train_combine");
 	RcfTrainState *into = PG_ARGISNULL(0) ? NULL :
 		(RcfTrainState *) PG_GETARG_POINTER(0);
 	RcfTrainState *from = PG_ARGISNULL(1) ? NULL :
