@@ -134,11 +134,11 @@ is "$(sql -c "SELECT count(*), count(DISTINCT tableoid) FROM pts")" "60000|2" \
 
 # --- training: per shard, then merged ---
 train_sql() {
-	echo "SELECT rcf_merge(m ORDER BY s) FROM (SELECT 1 AS s, rcf_train(p) AS m FROM $1_1
+	echo "SELECT rcf_merge(m ORDER BY s) AS m FROM (SELECT 1 AS s, rcf_train(p) AS m FROM $1_1
 	      UNION ALL SELECT 2, rcf_train(p) FROM $1_2) AS x"
 }
 plan=$(sql -c "EXPLAIN (VERBOSE, COSTS OFF) $(train_sql pts)")
-like "$plan" "Remote SQL: SELECT public.rcf_train\(p\) FROM public.pts" \
+like "$plan" "Remote SQL: SELECT 1, public.rcf_train\(p\) FROM public.pts" \
 	"rcf_train runs on the shards (EXPLAIN VERBOSE)"
 is "$(echo "$plan" | grep -c 'Foreign Scan')" "2" "one remote aggregate per shard"
 sql -c "CREATE TABLE model AS $(train_sql pts)" || exit 1
@@ -155,11 +155,11 @@ score_sql() {
 plan=$(sql -c "EXPLAIN (VERBOSE, COSTS OFF) $(score_sql pts model)")
 like "$plan" "Remote SQL: SELECT i, p FROM public.pts WHERE \(\(public.rcf_score\(\\\$1::public.rcf_model, p\) > 3" \
 	"the rcf_score filter runs on the shards (EXPLAIN VERBOSE)"
-is "$(sql -c "$(score_sql pts model)" | tr '\n' ' ')" \
-	"$(sql -c "$(score_sql local_pts local_model)" | tr '\n' ' ')" \
-	"the outliers found on the shards equal those found on one server"
-like "$(sql -c "$(score_sql pts model)" | tr '\n' ' ')" "^10000 20000 30000 40000 50000 60000 $" \
-	"the planted outliers are the ones found"
+remote=$(sql -c "$(score_sql pts model)" | tr '\n' ' ')
+local=$(sql -c "$(score_sql local_pts local_model)" | tr '\n' ' ')
+[ -n "$local" ] && [ "$remote" = "$local" ]
+report $? "the outliers found on the shards equal those found on one server"
+like "$remote" "^10000 20000 30000 40000 50000 60000 $" "the planted outliers are the ones found"
 sum_sql() {
 	echo "SELECT sum(s) FROM (SELECT sum(rcf_score((SELECT m FROM $2), p)) AS s FROM $1_1
 	      UNION ALL SELECT sum(rcf_score((SELECT m FROM $2), p)) FROM $1_2) AS x"
@@ -167,12 +167,14 @@ sum_sql() {
 like "$(sql -c "EXPLAIN (VERBOSE, COSTS OFF) $(sum_sql pts model)")" \
 	"Remote SQL: SELECT sum\(public.rcf_score\(\\\$1::public.rcf_model, p\)\) FROM public.pts" \
 	"the sum of scores runs on the shards (EXPLAIN VERBOSE)"
-is "$(sql -c "$(sum_sql pts model)")" "$(sql -c "$(sum_sql local local_model)")" \
-	"the sum of the scores equals one server's"
+remote=$(sql -c "$(sum_sql pts model)")
+local=$(sql -c "$(sum_sql local local_model)")
+[ -n "$local" ] && [ "$remote" = "$local" ]
+report $? "the sum of the scores equals one server's ($local)"
 
 # --- an error on a shard comes back, and the next query works ---
 err=$(sql -c "SELECT rcf_score((SELECT m FROM model), p || 1.0::float8) FROM pts_1 WHERE rcf_score((SELECT m FROM model), p || 1.0::float8) > 0" 2>&1)
-like "$err" "ERROR: .*dimensions" "a shard's error reaches the coordinator"
+like "$err" "ERROR: .*dimensions.*remote SQL command" "a shard's error reaches the coordinator"
 is "$(sql -c "SELECT count(*) FROM pts WHERE rcf_score((SELECT m FROM model), p) > 3")" "6" \
 	"the next query works"
 
