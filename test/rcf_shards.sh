@@ -19,6 +19,8 @@ cd "$(dirname "$0")/.."
 tests=0
 failures=0
 clusters=()
+# serial plans on this side, so that sums and models compare bit for bit
+export PGOPTIONS="-c max_parallel_workers_per_gather=0"
 work=$(mktemp -d /tmp/rcf_shards.XXXXXX)
 chmod 755 "$work"
 
