@@ -155,7 +155,7 @@ score_sql() {
 	echo "SELECT i FROM $1 WHERE rcf_score((SELECT m FROM $2), p) > 3 ORDER BY i"
 }
 plan=$(sql -c "EXPLAIN (VERBOSE, COSTS OFF) $(score_sql pts model)")
-like "$plan" "Remote SQL: SELECT i, p FROM public.pts WHERE \(\(public.rcf_score\(\\\$1::public.rcf_model, p\) > 3" \
+like "$plan" "Remote SQL: SELECT i FROM public.pts WHERE \(\(public.rcf_score\(\\\$1::public.rcf_model, p\) > 3" \
 	"the rcf_score filter runs on the shards (EXPLAIN VERBOSE)"
 remote=$(sql -c "$(score_sql pts model)" | tr '\n' ' ')
 local=$(sql -c "$(score_sql local_pts local_model)" | tr '\n' ' ')
