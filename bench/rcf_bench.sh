@@ -43,7 +43,7 @@ best_of_three() {
 	local best="" t0 t1 t
 	for _ in 1 2 3; do
 		t0=$(date +%s.%N)
-		psql_q "${@:2}" -c "$1" >/dev/null
+		psql_q -c "$1" >/dev/null || return 1
 		t1=$(date +%s.%N)
 		t=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
 		if [ -z "$best" ] || awk -v t="$t" -v b="$best" 'BEGIN { exit !(t < b) }'; then
@@ -79,6 +79,14 @@ setup_shards() {
 			-c "CREATE FOREIGN TABLE speed_$n (i int, p float8[]) SERVER shard$n OPTIONS (table_name 'speed')"
 	done
 }
+# One line of sql_times.csv: measure, workers, best seconds of the SQL;
+# stops the benchmark when the SQL fails
+record() {
+	local t
+	t=$(best_of_three "$3")
+	echo "$1,$2,$t"
+}
+
 shards=()
 trap 'for c in "${shards[@]}"; do pg_dropcluster --stop 15 "$c"; done' EXIT
 
@@ -95,17 +103,17 @@ shard_score="SELECT sum(s) FROM (SELECT sum(rcf_score((SELECT m FROM m_shards), 
 		# with workers, a parallel plan is forced as in sql/rcf_parallel.sql
 		set_w="SET max_parallel_workers_per_gather = $workers;"
 		[ "$workers" = 0 ] || set_w="$set_w SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0;"
-		echo "train,$workers,$(best_of_three "$set_w DROP TABLE IF EXISTS m; CREATE TABLE m AS SELECT rcf_train(p) AS m FROM speed")"
-		echo "score,$workers,$(best_of_three "$set_w SELECT sum(rcf_score(m, p)) FROM speed, m")"
+		record train $workers "$set_w DROP TABLE IF EXISTS m; CREATE TABLE m AS SELECT rcf_train(p) AS m FROM speed"
+		record score $workers "$set_w SELECT sum(rcf_score(m, p)) FROM speed, m"
 		# the model as a scalar subquery
-		echo "score_subquery,$workers,$(best_of_three "$set_w SELECT sum(rcf_score((SELECT m FROM m), p)) FROM speed")"
-		echo "attribution,$workers,$(best_of_three "$set_w SELECT sum((rcf_attribution(m, p)).high[4]) FROM speed, m")"
-		echo "score48,$workers,$(best_of_three "$set_w SELECT sum(rcf_score(m, p)) FROM speed48, m48")"
+		record score_subquery $workers "$set_w SELECT sum(rcf_score((SELECT m FROM m), p)) FROM speed"
+		record attribution $workers "$set_w SELECT sum((rcf_attribution(m, p)).high[4]) FROM speed, m"
+		record score48 $workers "$set_w SELECT sum(rcf_score(m, p)) FROM speed48, m48"
 	done
-	echo "shard_train,0,$(best_of_three "$shard_train")"
-	echo "shard_score,0,$(best_of_three "$shard_score")"
-	echo "stream,0,$(best_of_three "SELECT count(s) FROM (SELECT rcf_stream_score(v) OVER (ORDER BY i) AS s FROM series) AS x")"
-	echo "stream_shingle4,0,$(best_of_three "SELECT count(s) FROM (SELECT rcf_stream_score(v, '{\"shingle_size\": 4}') OVER (ORDER BY i) AS s FROM series) AS x")"
+	record shard_train 0 "$shard_train"
+	record shard_score 0 "$shard_score"
+	record stream 0 "SELECT count(s) FROM (SELECT rcf_stream_score(v) OVER (ORDER BY i) AS s FROM series) AS x"
+	record stream_shingle4 0 "SELECT count(s) FROM (SELECT rcf_stream_score(v, '{\"shingle_size\": 4}') OVER (ORDER BY i) AS s FROM series) AS x"
 } >sql_times.csv
 psql_q -At -c "SELECT i.points_seen FROM m_shards, rcf_info(m) AS i" >shard_seen.txt
 psql_q -At -c "EXPLAIN (VERBOSE, COSTS OFF) $shard_score" >plan_shard_score.txt
