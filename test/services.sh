@@ -5,6 +5,8 @@
 #
 #   test/services.sh start [SERVICE...]   start services (default: all known)
 #   test/services.sh stop                 stop everything started
+#   test/services.sh kill-mariadb         kill MariaDB at once (SIGKILL; tests)
+#   test/services.sh restart-mariadb      start it again, same data and port
 #
 # Each service writes its connection settings as shell assignments to
 # $PG_INFER_SERVICES/env.sh, which callers source.  Services known today:
@@ -45,6 +47,20 @@ start_endpoint() {
 	echo "export PG_INFER_TEST_ENDPOINT=http://127.0.0.1:$port" >>"$state/env.sh"
 }
 
+# Runs mariadbd on the data directory in $state/mariadb and port $1
+run_mariadbd() {
+	local dir=$state/mariadb
+	: >"$dir/error.log"
+	mariadbd --no-defaults --user=root --datadir="$dir/data" \
+		--bind-address=127.0.0.1 --port="$1" --socket="$dir/mysqld.sock" \
+		--pid-file="$dir/mysqld.pid" --log-error="$dir/error.log" \
+		--skip-log-bin --innodb-buffer-pool-size=256M \
+		--character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci \
+		>/dev/null 2>&1 &
+	echo $! >"$state/mariadb.pid"
+	wait_for_line "$dir/error.log" "ready for connections"
+}
+
 # Starts a throwaway MariaDB server as root on loopback, its data in $state
 start_mariadb() {
 	local port dir=$state/mariadb
@@ -54,14 +70,7 @@ start_mariadb() {
 	mariadb-install-db --no-defaults --user=root --datadir="$dir/data" \
 		--auth-root-authentication-method=normal --skip-test-db \
 		>"$dir/install.log" 2>&1 || { cat "$dir/install.log" >&2; return 1; }
-	mariadbd --no-defaults --user=root --datadir="$dir/data" \
-		--bind-address=127.0.0.1 --port="$port" --socket="$dir/mysqld.sock" \
-		--pid-file="$dir/mysqld.pid" --log-error="$dir/error.log" \
-		--skip-log-bin --innodb-buffer-pool-size=256M \
-		--character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci \
-		>/dev/null 2>&1 &
-	echo $! >"$state/mariadb.pid"
-	wait_for_line "$dir/error.log" "ready for connections"
+	run_mariadbd "$port"
 	cat >>"$state/env.sh" <<-EOF
 		export PG_INFER_MYSQL_PORT=$port
 		export PG_INFER_MYSQL_USER=regress_app
@@ -117,8 +126,19 @@ stop)
 		rm -f "$pidfile"
 	done
 	;;
+kill-mariadb)
+	pid=$(cat "$state/mariadb.pid")
+	kill -KILL "$pid"
+	while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+	rm -f "$state/mariadb.pid"
+	;;
+restart-mariadb)
+	# shellcheck disable=SC1091
+	. "$state/env.sh"
+	run_mariadbd "$PG_INFER_MYSQL_PORT"
+	;;
 *)
-	echo "usage: $0 start [SERVICE...] | stop" >&2
+	echo "usage: $0 start [SERVICE...] | stop | kill-mariadb | restart-mariadb" >&2
 	exit 2
 	;;
 esac

@@ -64,3 +64,15 @@ CREATE TABLE customers (
 );
 INSERT INTO customers SELECT seq, CONCAT('Customer#', seq), ELT(1 + seq % 4, 'FRANCE', 'france', 'GERMANY', NULL)
 FROM seq_1_to_100;
+
+-- written by mysql_write
+CREATE TABLE wtest (
+  id int PRIMARY KEY,
+  v varchar(20) NOT NULL,
+  n decimal(10,2) CHECK (n >= 0),
+  d date,
+  UNIQUE KEY (v)
+) DEFAULT CHARSET = utf8mb4;
+CREATE TABLE wparent (id int PRIMARY KEY) ENGINE = InnoDB;
+CREATE TABLE wchild (id int PRIMARY KEY, parent int NOT NULL,
+  FOREIGN KEY (parent) REFERENCES wparent (id)) ENGINE = InnoDB;

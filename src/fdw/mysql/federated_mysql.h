@@ -118,8 +118,7 @@ extern Datum MysqlConvertValue(MysqlColumnConverter *conv, char *value,
 
 /* in mysql_deparse.c */
 extern void MysqlQuoteIdentifier(StringInfo buf, const char *ident);
-extern void MysqlDeparseRelation(StringInfo buf, Relation rel,
-								 const MysqlTableOptions *opts);
+extern void MysqlDeparseRelation(StringInfo buf, const MysqlTableOptions *opts);
 extern bool MysqlIsPushableExpr(PlannerInfo *root, RelOptInfo *baserel,
 								Expr *expr);
 extern void MysqlDeparseSelect(StringInfo buf, PlannerInfo *root,
@@ -128,6 +127,15 @@ extern void MysqlDeparseSelect(StringInfo buf, PlannerInfo *root,
 							   Bitmapset *attrs, List *remote_conds,
 							   List **retrieved_attrs);
 extern void MysqlDeparseLiteral(StringInfo buf, Oid typid, Datum value);
+extern bool MysqlIsPushableGroupKey(Expr *expr, RelOptInfo *baserel,
+									MysqlZeroDate zero_date);
+extern bool MysqlIsPushableGroupedExpr(Expr *expr, RelOptInfo *baserel,
+									   MysqlZeroDate zero_date);
+extern void MysqlDeparseGroupedSelect(StringInfo buf, PlannerInfo *root,
+									  RelOptInfo *baserel, Oid relid,
+									  const MysqlTableOptions *opts,
+									  List *exprs, List *remote_conds,
+									  List *group_positions);
 
 /* in mysql_scan.c */
 extern void MysqlGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
@@ -138,12 +146,44 @@ extern ForeignScan *MysqlGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 										Oid relid, ForeignPath *best_path,
 										List *tlist, List *scan_clauses,
 										Plan *outer_plan);
+extern void MysqlGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage,
+									  RelOptInfo *input_rel, RelOptInfo *output_rel,
+									  void *extra);
 extern void MysqlBeginForeignScan(ForeignScanState *node, int eflags);
 extern TupleTableSlot *MysqlIterateForeignScan(ForeignScanState *node);
 extern void MysqlReScanForeignScan(ForeignScanState *node);
 extern void MysqlEndForeignScan(ForeignScanState *node);
 extern void MysqlExplainForeignScan(ForeignScanState *node,
 									ExplainState *es);
+
+/* in mysql_modify.c */
+extern void MysqlAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
+										 RangeTblEntry *target_rte,
+										 Relation target_relation);
+extern List *MysqlPlanForeignModify(PlannerInfo *root, ModifyTable *plan,
+									Index resultRelation, int subplan_index);
+extern void MysqlBeginForeignModify(ModifyTableState *mtstate,
+									ResultRelInfo *rinfo, List *fdw_private,
+									int subplan_index, int eflags);
+extern void MysqlBeginForeignInsert(ModifyTableState *mtstate,
+									ResultRelInfo *rinfo);
+extern TupleTableSlot **MysqlExecForeignBatchInsert(EState *estate,
+													ResultRelInfo *rinfo,
+													TupleTableSlot **slots,
+													TupleTableSlot **planSlots,
+													int *numSlots);
+extern TupleTableSlot *MysqlExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
+											  TupleTableSlot *slot,
+											  TupleTableSlot *planSlot);
+extern int	MysqlGetForeignModifyBatchSize(ResultRelInfo *rinfo);
+extern TupleTableSlot *MysqlExecForeignUpdate(EState *estate, ResultRelInfo *rinfo,
+											  TupleTableSlot *slot,
+											  TupleTableSlot *planSlot);
+extern TupleTableSlot *MysqlExecForeignDelete(EState *estate, ResultRelInfo *rinfo,
+											  TupleTableSlot *slot,
+											  TupleTableSlot *planSlot);
+extern void MysqlEndForeignModify(EState *estate, ResultRelInfo *rinfo);
+extern int	MysqlIsForeignRelUpdatable(Relation rel);
 
 /* in mysql_import.c */
 extern List *MysqlImportForeignSchema(ImportForeignSchemaStmt *stmt,

@@ -18,6 +18,8 @@
 #include "mb/pg_wchar.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/datetime.h"
 #include "utils/lsyscache.h"
 #include "utils/varbit.h"
 
@@ -31,6 +33,7 @@ enum
 	MYSQL_CONVERT_INT4,
 	MYSQL_CONVERT_INT8,
 	MYSQL_CONVERT_TEXT,
+	MYSQL_CONVERT_VARCHAR,		/* text with a length limit */
 	MYSQL_CONVERT_BYTEA,
 	MYSQL_CONVERT_BOOL,
 	MYSQL_CONVERT_DATE,			/* date or timestamp: zero dates checked */
@@ -65,6 +68,9 @@ MysqlConverterInit(MysqlColumnConverter *conv, Oid typid, int32 typmod,
 			break;
 		case TEXTOID:
 			conv->kind = MYSQL_CONVERT_TEXT;
+			break;
+		case VARCHAROID:
+			conv->kind = MYSQL_CONVERT_VARCHAR;
 			break;
 		case BYTEAOID:
 			conv->kind = MYSQL_CONVERT_BYTEA;
@@ -226,6 +232,57 @@ CheckTimeOfDay(MysqlColumnConverter *conv, const char *value)
 				 errhint("Declare the column as interval to read durations.")));
 }
 
+/* Parses n digits at s, or returns -1 */
+static inline int
+Digits(const char *s, int n)
+{
+	int			value = 0;
+
+	for (int i = 0; i < n; i++)
+	{
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		value = value * 10 + (s[i] - '0');
+	}
+	return value;
+}
+
+/*
+ * Converts MySQL's "YYYY-MM-DD" to a date without the input function's
+ * general parser; false if the value has another form (left to date_in).
+ */
+static bool
+FastDate(const char *value, unsigned long length, Datum *result)
+{
+	int			year,
+				month,
+				day;
+
+	if (length != 10 || value[4] != '-' || value[7] != '-')
+		return false;
+	year = Digits(value, 4);
+	month = Digits(value + 5, 2);
+	day = Digits(value + 8, 2);
+	if (year < 1 || month < 1 || month > 12 || day < 1 ||
+		day > day_tab[isleap(year)][month - 1])
+		return false;
+	*result = DateADTGetDatum(date2j(year, month, day) - POSTGRES_EPOCH_JDATE);
+	return true;
+}
+
+/* Converts text to varchar(n) directly when it surely fits */
+static Datum
+ConvertVarchar(MysqlColumnConverter *conv, char *value, unsigned long length)
+{
+	char	   *text = VerifiedText(value, length);
+
+	/* characters never outnumber bytes: a value this short fits */
+	if (text == value &&
+		(conv->typmod < (int32) VARHDRSZ || length <= conv->typmod - VARHDRSZ))
+		return PointerGetDatum(cstring_to_text_with_len(value, length));
+	return InputFunctionCall(&conv->input, text, conv->ioparam, conv->typmod);
+}
+
 /* Parses MySQL's 0/1 (or true/false) as a Boolean */
 static Datum
 ConvertBool(MysqlColumnConverter *conv, char *value)
@@ -273,6 +330,8 @@ MysqlConvertValue(MysqlColumnConverter *conv, char *value, unsigned long length,
 									   cstring_to_text_with_len(value, length) :
 									   cstring_to_text(text));
 			}
+		case MYSQL_CONVERT_VARCHAR:
+			return ConvertVarchar(conv, value, length);
 		case MYSQL_CONVERT_BOOL:
 			return ConvertBool(conv, value);
 		case MYSQL_CONVERT_DATE:
@@ -280,6 +339,13 @@ MysqlConvertValue(MysqlColumnConverter *conv, char *value, unsigned long length,
 			{
 				*isnull = true;
 				return (Datum) 0;
+			}
+			if (conv->typid == DATEOID)
+			{
+				Datum		date;
+
+				if (FastDate(value, length, &date))
+					return date;
 			}
 			break;
 		case MYSQL_CONVERT_TIMESTAMPTZ:

@@ -21,12 +21,14 @@
 #include <math.h>
 
 #include "access/sysattr.h"
+#include "catalog/pg_aggregate.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_operator.h"
 #include "catalog/pg_type.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
 #include "utils/builtins.h"
+#include "utils/formatting.h"
 #include "utils/date.h"
 #include "utils/datetime.h"
 #include "utils/lsyscache.h"
@@ -47,7 +49,7 @@ typedef struct DeparseContext
 {
 	PlannerInfo *root;
 	RelOptInfo *baserel;
-	Relation	rel;			/* for column names; NULL while planning */
+	Oid			relid;			/* the foreign table, for column names */
 	StringInfo	buf;
 } DeparseContext;
 
@@ -130,7 +132,7 @@ AppendStringLiteral(StringInfo buf, const char *s)
 
 /* Appends the remote relation: `db`.`table`, or (query) for a query table */
 void
-MysqlDeparseRelation(StringInfo buf, Relation rel, const MysqlTableOptions *opts)
+MysqlDeparseRelation(StringInfo buf, const MysqlTableOptions *opts)
 {
 	if (opts->query != NULL)
 	{
@@ -325,6 +327,7 @@ MysqlIsPushableExpr(PlannerInfo *root, RelOptInfo *baserel, Expr *expr)
 }
 
 static void DeparseExpr(Expr *expr, DeparseContext *ctx);
+static void DeparseWhere(List *conds, DeparseContext *ctx);
 static Oid	OutputFunctionOf(Oid typid);
 
 /* Appends a column's remote name */
@@ -332,7 +335,7 @@ static void
 DeparseColumn(Var *var, DeparseContext *ctx)
 {
 	MysqlQuoteIdentifier(ctx->buf,
-						 MysqlColumnName(RelationGetRelid(ctx->rel), var->varattno));
+						 MysqlColumnName(ctx->relid, var->varattno));
 }
 
 /* Appends a constant of a pushable type as a MySQL literal */
@@ -564,9 +567,8 @@ MysqlDeparseSelect(StringInfo buf, PlannerInfo *root, RelOptInfo *baserel,
 				   Bitmapset *attrs, List *remote_conds, List **retrieved_attrs)
 {
 	TupleDesc	tupdesc = RelationGetDescr(rel);
-	DeparseContext ctx = {root, baserel, rel, buf};
+	DeparseContext ctx = {root, baserel, RelationGetRelid(rel), buf};
 	bool		first = true;
-	ListCell   *lc;
 
 	*retrieved_attrs = NIL;
 	appendStringInfoString(buf, "SELECT ");
@@ -593,14 +595,155 @@ MysqlDeparseSelect(StringInfo buf, PlannerInfo *root, RelOptInfo *baserel,
 	else if (first)
 		appendStringInfoString(buf, "NULL");
 	appendStringInfoString(buf, " FROM ");
-	MysqlDeparseRelation(buf, rel, opts);
-	foreach(lc, remote_conds)
+	MysqlDeparseRelation(buf, opts);
+	DeparseWhere(remote_conds, &ctx);
+}
+
+/* Appends WHERE and the conditions (RestrictInfos or clauses), if any */
+static void
+DeparseWhere(List *conds, DeparseContext *ctx)
+{
+	ListCell   *lc;
+
+	foreach(lc, conds)
 	{
 		Expr	   *cond = lfirst(lc);
 
 		if (IsA(cond, RestrictInfo))
 			cond = ((RestrictInfo *) cond)->clause;
-		appendStringInfoString(buf, lc == list_head(remote_conds) ? " WHERE " : " AND ");
-		DeparseExpr(cond, &ctx);
+		appendStringInfoString(ctx->buf, lc == list_head(conds) ? " WHERE " : " AND ");
+		DeparseExpr(cond, ctx);
 	}
+}
+
+/*
+ * Aggregates pushed: count(*), count(col), and sum, min and max of integers
+ * and exact numerics (min and max of dates and timestamps too, zero dates
+ * left out as NULL, as they read with zero_date 'null').  Sums of
+ * floats depend on the order of addition, avg on MySQL's division
+ * precision, text on the collation: those stay local.
+ */
+static bool
+IsPushableAggregate(Aggref *agg, RelOptInfo *baserel, MysqlZeroDate zero_date)
+{
+	char	   *name;
+	TypeClass	class;
+	Expr	   *arg;
+
+	if (agg->aggfnoid >= FirstGenbkiObjectId || agg->aggdistinct ||
+		agg->aggorder || agg->aggfilter || agg->aggkind != AGGKIND_NORMAL ||
+		agg->aggsplit != AGGSPLIT_SIMPLE || agg->aggvariadic)
+		return false;
+	name = get_func_name(agg->aggfnoid);
+	if (agg->aggstar)
+		return strcmp(name, "count") == 0;
+	if (list_length(agg->args) != 1)
+		return false;
+	arg = linitial_node(TargetEntry, agg->args)->expr;
+	if (!IsOwnColumn(arg, baserel))
+		return false;
+	class = ClassOf(exprType((Node *) arg));
+	if (strcmp(name, "count") == 0)
+		return class != TYPE_OTHER && (!IsDateClass(class) || zero_date == MYSQL_ZERO_DATE_NULL);
+	if (strcmp(name, "sum") == 0)
+		return class == TYPE_INTEGER || class == TYPE_NUMERIC;
+	if (strcmp(name, "min") == 0 || strcmp(name, "max") == 0)
+		return class == TYPE_INTEGER || class == TYPE_NUMERIC ||
+			((class == TYPE_DATE || class == TYPE_TIMESTAMP) &&
+			 zero_date == MYSQL_ZERO_DATE_NULL);
+	return false;
+}
+
+/*
+ * True if a grouping column groups the same way in MySQL: integers, exact
+ * numerics, and dates and timestamps (zero dates, NULL here, are grouped
+ * with NULL there too; with zero_date 'error' they would be an error here,
+ * so dates are then not pushed).
+ */
+bool
+MysqlIsPushableGroupKey(Expr *expr, RelOptInfo *baserel, MysqlZeroDate zero_date)
+{
+	TypeClass	class;
+
+	if (!IsOwnColumn(expr, baserel))
+		return false;
+	class = ClassOf(exprType((Node *) expr));
+	if (class == TYPE_DATE || class == TYPE_TIMESTAMP)
+		return zero_date == MYSQL_ZERO_DATE_NULL;
+	return class == TYPE_INTEGER || class == TYPE_NUMERIC;
+}
+
+/* True for a grouping column or a pushable aggregate */
+bool
+MysqlIsPushableGroupedExpr(Expr *expr, RelOptInfo *baserel, MysqlZeroDate zero_date)
+{
+	if (IsA(expr, Aggref))
+		return IsPushableAggregate((Aggref *) expr, baserel, zero_date);
+	return MysqlIsPushableGroupKey(expr, baserel, zero_date);
+}
+
+/* Appends a column; a date column's zero dates as NULL, as they read */
+static void
+DeparseColumnValue(Var *var, DeparseContext *ctx)
+{
+	if (!IsDateClass(ClassOf(var->vartype)))
+	{
+		DeparseColumn(var, ctx);
+		return;
+	}
+	appendStringInfoString(ctx->buf, "IF(MONTH(");
+	DeparseColumn(var, ctx);
+	appendStringInfoString(ctx->buf, ") = 0 OR DAYOFMONTH(");
+	DeparseColumn(var, ctx);
+	appendStringInfoString(ctx->buf, ") = 0, NULL, ");
+	DeparseColumn(var, ctx);
+	appendStringInfoChar(ctx->buf, ')');
+}
+
+/* Appends a grouping column or an aggregate of a grouped query */
+static void
+DeparseGroupedExpr(Expr *expr, DeparseContext *ctx)
+{
+	Aggref	   *agg = (Aggref *) expr;
+
+	if (IsA(expr, Var))
+	{
+		DeparseColumnValue((Var *) expr, ctx);
+		return;
+	}
+	appendStringInfo(ctx->buf, "%s(", asc_toupper(get_func_name(agg->aggfnoid), 5));
+	if (agg->aggstar)
+		appendStringInfoChar(ctx->buf, '*');
+	else
+		DeparseColumnValue((Var *) linitial_node(TargetEntry, agg->args)->expr, ctx);
+	appendStringInfoChar(ctx->buf, ')');
+}
+
+/*
+ * Builds SELECT <exprs> FROM <relation> [WHERE ...] [GROUP BY <positions>]
+ * for a grouped query: exprs are the grouping columns and aggregates of the
+ * scan's target list, group_positions the 1-based positions of the grouping
+ * columns among them.
+ */
+void
+MysqlDeparseGroupedSelect(StringInfo buf, PlannerInfo *root, RelOptInfo *baserel,
+						  Oid relid, const MysqlTableOptions *opts,
+						  List *exprs, List *remote_conds, List *group_positions)
+{
+	DeparseContext ctx = {root, baserel, relid, buf};
+	ListCell   *lc;
+
+	appendStringInfoString(buf, "SELECT ");
+	foreach(lc, exprs)
+	{
+		if (lc != list_head(exprs))
+			appendStringInfoString(buf, ", ");
+		DeparseGroupedExpr(lfirst(lc), &ctx);
+	}
+	appendStringInfoString(buf, " FROM ");
+	MysqlDeparseRelation(buf, opts);
+	DeparseWhere(remote_conds, &ctx);
+	foreach(lc, group_positions)
+		appendStringInfo(buf, "%s%d", lc == list_head(group_positions) ?
+						 " GROUP BY " : ", ", lfirst_int(lc));
 }

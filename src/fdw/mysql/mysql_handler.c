@@ -31,11 +31,24 @@ federated_mysql_handler(PG_FUNCTION_ARGS)
 	routine->GetForeignRelSize = MysqlGetForeignRelSize;
 	routine->GetForeignPaths = MysqlGetForeignPaths;
 	routine->GetForeignPlan = MysqlGetForeignPlan;
+	routine->GetForeignUpperPaths = MysqlGetForeignUpperPaths;
 	routine->BeginForeignScan = MysqlBeginForeignScan;
 	routine->IterateForeignScan = MysqlIterateForeignScan;
 	routine->ReScanForeignScan = MysqlReScanForeignScan;
 	routine->EndForeignScan = MysqlEndForeignScan;
 	routine->ExplainForeignScan = MysqlExplainForeignScan;
+	routine->AddForeignUpdateTargets = MysqlAddForeignUpdateTargets;
+	routine->PlanForeignModify = MysqlPlanForeignModify;
+	routine->BeginForeignModify = MysqlBeginForeignModify;
+	routine->ExecForeignInsert = MysqlExecForeignInsert;
+	routine->ExecForeignBatchInsert = MysqlExecForeignBatchInsert;
+	routine->GetForeignModifyBatchSize = MysqlGetForeignModifyBatchSize;
+	routine->ExecForeignUpdate = MysqlExecForeignUpdate;
+	routine->ExecForeignDelete = MysqlExecForeignDelete;
+	routine->EndForeignModify = MysqlEndForeignModify;
+	routine->BeginForeignInsert = MysqlBeginForeignInsert;
+	routine->EndForeignInsert = MysqlEndForeignModify;
+	routine->IsForeignRelUpdatable = MysqlIsForeignRelUpdatable;
 	routine->ImportForeignSchema = MysqlImportForeignSchema;
 	PG_RETURN_POINTER(routine);
 }

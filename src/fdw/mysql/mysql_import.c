@@ -33,6 +33,7 @@ enum
 	COL_SCALE,
 	COL_LENGTH,
 	COL_DATETIME_PRECISION,
+	COL_KEY,
 	COL_IS_JSON
 };
 
@@ -55,7 +56,7 @@ CatalogQuery(ImportForeignSchemaStmt *stmt, bool mariadb)
 						   "SELECT c.TABLE_NAME, c.COLUMN_NAME, LOWER(c.DATA_TYPE), "
 						   "LOWER(c.COLUMN_TYPE), c.IS_NULLABLE, c.NUMERIC_PRECISION, "
 						   "c.NUMERIC_SCALE, c.CHARACTER_MAXIMUM_LENGTH, "
-						   "c.DATETIME_PRECISION, ");
+						   "c.DATETIME_PRECISION, c.COLUMN_KEY, ");
 	/* MariaDB's JSON is a LONGTEXT with a json_valid() check */
 	if (mariadb)
 		appendStringInfoString(&sql,
@@ -213,8 +214,9 @@ MysqlImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 		}
 		else
 			appendStringInfoChar(&cmd, ',');
-		appendStringInfo(&cmd, "\n  %s %s%s", quote_identifier(row[COL_COLUMN]),
+		appendStringInfo(&cmd, "\n  %s %s%s%s", quote_identifier(row[COL_COLUMN]),
 						 ColumnType(row, tinyint1_boolean),
+						 strcmp(row[COL_KEY], "PRI") == 0 ? " OPTIONS (key 'true')" : "",
 						 strcmp(row[COL_NULLABLE], "NO") == 0 ? " NOT NULL" : "");
 	}
 	if (current != NULL)

@@ -60,6 +60,7 @@ const FdwOption MysqlOptions[] = {
 	{"table_name", TABLE, FDW_OPTION_TEXT},
 	{"query", TABLE, FDW_OPTION_TEXT},
 	{"column_name", COLUMN, FDW_OPTION_TEXT},
+	{"key", COLUMN, FDW_OPTION_BOOL},
 	{NULL}
 };
 

@@ -21,9 +21,12 @@
 #include "optimizer/pathnode.h"
 #include "optimizer/planmain.h"
 #include "optimizer/restrictinfo.h"
+#include "optimizer/tlist.h"
+#include "parser/parsetree.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/selfuncs.h"
 
 #include "fdw/mysql/federated_mysql.h"
 
@@ -31,13 +34,21 @@
 #define MYSQL_STARTUP_COST 100.0
 #define MYSQL_ROW_COST 0.01
 
-/* What the planner knows about a foreign table (baserel->fdw_private) */
+/*
+ * What the planner knows about a foreign table (baserel->fdw_private), or
+ * about an aggregation of one done in MySQL (the upper rel's).
+ */
 typedef struct MysqlRelInfo
 {
 	MysqlTableOptions opts;
+	Oid			relid;			/* the foreign table */
+	RelOptInfo *scanrel;		/* the table's base rel */
 	List	   *remote_conds;	/* RestrictInfos MySQL evaluates */
 	List	   *local_conds;	/* RestrictInfos evaluated here */
 	Bitmapset  *attrs_used;		/* columns the query needs */
+	bool		grouped;		/* an upper rel: GROUP BY runs in MySQL */
+	List	   *grouped_exprs;	/* its result: grouping columns, aggregates */
+	List	   *group_positions;	/* 1-based positions of grouping columns */
 } MysqlRelInfo;
 
 /* Indexes of the fdw_private list of a ForeignScan plan */
@@ -62,6 +73,9 @@ typedef struct MysqlScanState
 	int			current;		/* column being converted, for messages */
 } MysqlScanState;
 
+static ForeignScan *GroupedPlan(PlannerInfo *root, MysqlRelInfo *info,
+								List *tlist, Plan *outer_plan);
+
 /* Sizes a foreign table: which conditions go to MySQL, how many rows come */
 void
 MysqlGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid relid)
@@ -71,6 +85,8 @@ MysqlGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid relid)
 	Selectivity sel;
 
 	baserel->fdw_private = info;
+	info->relid = relid;
+	info->scanrel = baserel;
 	MysqlTableOptionsFor(relid, &info->opts);
 	foreach(lc, baserel->baserestrictinfo)
 	{
@@ -124,6 +140,8 @@ MysqlGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid relid,
 	Relation	rel;
 	ListCell   *lc;
 
+	if (info->grouped)
+		return GroupedPlan(root, info, tlist, outer_plan);
 	foreach(lc, scan_clauses)
 	{
 		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
@@ -146,6 +164,100 @@ MysqlGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid relid,
 							NIL,
 							list_make2(makeString(sql.data), retrieved_attrs),
 							NIL, remote_exprs, outer_plan);
+}
+
+/* The plan of an aggregation done in MySQL */
+static ForeignScan *
+GroupedPlan(PlannerInfo *root, MysqlRelInfo *info, List *tlist, Plan *outer_plan)
+{
+	StringInfoData sql;
+	List	   *retrieved_attrs = NIL;
+
+	initStringInfo(&sql);
+	MysqlDeparseGroupedSelect(&sql, root, info->scanrel, info->relid, &info->opts,
+							  info->grouped_exprs, info->remote_conds,
+							  info->group_positions);
+	for (int i = 1; i <= list_length(info->grouped_exprs); i++)
+		retrieved_attrs = lappend_int(retrieved_attrs, i);
+	/* no recheck quals: an aggregate's rows are not the table's */
+	return make_foreignscan(tlist, NIL, 0, NIL,
+							list_make2(makeString(sql.data), retrieved_attrs),
+							add_to_flat_tlist(NIL, info->grouped_exprs),
+							NIL, outer_plan);
+}
+
+/*
+ * Lists the result of a grouped query MySQL can run: each grouping column
+ * and aggregate of the target, and the positions of the grouping columns;
+ * false if any part cannot be pushed.
+ */
+static bool
+GroupedTarget(PlannerInfo *root, MysqlRelInfo *input, PathTarget *target,
+			  List **exprs, List **group_positions)
+{
+	Query	   *query = root->parse;
+	ListCell   *lc;
+	int			i = 0;
+
+	*exprs = NIL;
+	*group_positions = NIL;
+	foreach(lc, target->exprs)
+	{
+		Expr	   *expr = lfirst(lc);
+		Index		sgref = get_pathtarget_sortgroupref(target, i++);
+
+		if (sgref != 0 && get_sortgroupref_clause_noerr(sgref, query->groupClause))
+		{
+			if (!MysqlIsPushableGroupKey(expr, input->scanrel, input->opts.zero_date))
+				return false;
+			*group_positions = lappend_int(*group_positions, list_length(*exprs) + 1);
+		}
+		else if (!MysqlIsPushableGroupedExpr(expr, input->scanrel, input->opts.zero_date) ||
+				 !IsA(expr, Aggref))
+			return false;
+		*exprs = lappend(*exprs, expr);
+	}
+	return true;
+}
+
+/* Offers to run GROUP BY and aggregates in MySQL */
+void
+MysqlGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage,
+						  RelOptInfo *input_rel, RelOptInfo *output_rel,
+						  void *extra)
+{
+	MysqlRelInfo *input = input_rel->fdw_private;
+	PathTarget *target = root->upper_targets[UPPERREL_GROUP_AGG];
+	Query	   *query = root->parse;
+	MysqlRelInfo *info;
+	List	   *exprs;
+	List	   *positions;
+	double		rows;
+
+	if (stage != UPPERREL_GROUP_AGG || input == NULL || input->grouped ||
+		output_rel->fdw_private != NULL ||
+		input_rel->reloptkind != RELOPT_BASEREL || input->opts.query != NULL ||
+		input->local_conds != NIL || query->groupingSets || query->havingQual ||
+		!query->hasAggs ||
+		!GroupedTarget(root, input, target, &exprs, &positions))
+		return;
+
+	info = palloc0(sizeof(MysqlRelInfo));
+	*info = *input;
+	info->grouped = true;
+	info->grouped_exprs = exprs;
+	info->group_positions = positions;
+	output_rel->fdw_private = info;
+	rows = positions == NIL ? 1 :
+		estimate_num_groups(root, get_sortgrouplist_exprs(query->groupClause,
+														  query->targetList),
+							input_rel->rows, NULL, NULL);
+	add_path(output_rel, (Path *)
+			 create_foreign_upper_path(root, output_rel, target, rows,
+									   MYSQL_STARTUP_COST,
+									   MYSQL_STARTUP_COST + input_rel->tuples * MYSQL_ROW_COST * 0.5 +
+									   rows * cpu_tuple_cost,
+									   NIL, NULL, NIL));
 }
 
 /* The connection of the user a table is accessed as (checkAsUser) */
@@ -176,31 +288,34 @@ void
 MysqlBeginForeignScan(ForeignScanState *node, int eflags)
 {
 	ForeignScan *plan = (ForeignScan *) node->ss.ps.plan;
-	Relation	rel = node->ss.ss_currentRelation;
-	TupleDesc	tupdesc = RelationGetDescr(rel);
+	TupleDesc	tupdesc = node->ss.ss_ScanTupleSlot->tts_tupleDescriptor;
 	MysqlScanState *state = palloc0(sizeof(MysqlScanState));
+	Index		rtindex = plan->scan.scanrelid > 0 ? plan->scan.scanrelid :
+		bms_next_member(plan->fs_relids, -1);
+	Oid			relid = exec_rt_fetch(rtindex, node->ss.ps.state)->relid;
 	ListCell   *lc;
 	int			i = 0;
 
 	node->fdw_state = state;
 	state->sql = strVal(list_nth(plan->fdw_private, MYSQL_PRIVATE_SQL));
 	state->retrieved_attrs = list_nth(plan->fdw_private, MYSQL_PRIVATE_ATTRS);
-	state->relname = RelationGetRelationName(rel);
+	state->relname = get_rel_name(relid);
 	state->current = -1;
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
 
-	MysqlTableOptionsFor(RelationGetRelid(rel), &state->opts);
-	state->conn = MysqlConnectionForScan(node->ss.ps.state, plan->scan.scanrelid,
-										 RelationGetRelid(rel));
+	MysqlTableOptionsFor(relid, &state->opts);
+	state->conn = MysqlConnectionForScan(node->ss.ps.state, rtindex, relid);
 	state->converters = palloc0(sizeof(MysqlColumnConverter) *
 								Max(list_length(state->retrieved_attrs), 1));
 	foreach(lc, state->retrieved_attrs)
 	{
 		Form_pg_attribute att = TupleDescAttr(tupdesc, lfirst_int(lc) - 1);
 
-		MysqlConverterInit(&state->converters[i++], att->atttypid,
-						   att->atttypmod, pstrdup(NameStr(att->attname)));
+		MysqlConverterInit(&state->converters[i], att->atttypid, att->atttypmod,
+						   plan->scan.scanrelid > 0 ? pstrdup(NameStr(att->attname)) :
+						   psprintf("result column %d", i + 1));
+		i++;
 	}
 	state->row_cxt = AllocSetContextCreate(node->ss.ps.state->es_query_cxt,
 										   "federated_mysql row",
