@@ -102,6 +102,13 @@ SELECT * FROM regress_compare('SELECT o_orderdate, count(*) FROM %s.orders WHERE
 PREPARE q(int) AS SELECT o_orderkey FROM regress_remote.orders WHERE o_orderkey = $1;
 EXECUTE q(42);
 
+-- ANALYZE samples the remote rows: the planner then knows the table's size
+ANALYZE regress_remote.orders;
+SELECT reltuples FROM pg_class WHERE oid = 'regress_remote.orders'::regclass;
+SELECT n_distinct FROM pg_stats WHERE schemaname = 'regress_remote'
+  AND tablename = 'orders' AND attname = 'o_orderstatus';
+EXPLAIN (COSTS ON) SELECT * FROM regress_remote.orders WHERE o_orderkey < 100;
+
 -- a nested loop between two scans on one connection: the inner rescans
 -- while the outer streams, and the outer's rows are kept meanwhile
 SET enable_hashjoin = off;

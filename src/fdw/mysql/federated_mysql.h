@@ -15,6 +15,7 @@
 #include "foreign/foreign.h"
 #include "lib/stringinfo.h"
 #include "commands/explain.h"
+#include "foreign/fdwapi.h"
 #include "nodes/execnodes.h"
 #include "nodes/pathnodes.h"
 #include "nodes/plannodes.h"
@@ -137,7 +138,16 @@ extern void MysqlDeparseGroupedSelect(StringInfo buf, PlannerInfo *root,
 									  List *exprs, List *remote_conds,
 									  List *group_positions);
 
+/* in mysql_analyze.c */
+extern bool MysqlAnalyzeForeignTable(Relation relation,
+									 AcquireSampleRowsFunc *func,
+									 BlockNumber *totalpages);
+
 /* in mysql_scan.c */
+extern MysqlColumnConverter *MysqlConvertersFor(TupleDesc tupdesc, List *attrs);
+extern void MysqlConvertersBind(MysqlColumnConverter *converters,
+								MysqlStream *stream, int expected,
+								const char *relname);
 extern void MysqlGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 								   Oid relid);
 extern void MysqlGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,

@@ -50,5 +50,6 @@ federated_mysql_handler(PG_FUNCTION_ARGS)
 	routine->EndForeignInsert = MysqlEndForeignModify;
 	routine->IsForeignRelUpdatable = MysqlIsForeignRelUpdatable;
 	routine->ImportForeignSchema = MysqlImportForeignSchema;
+	routine->AnalyzeForeignTable = MysqlAnalyzeForeignTable;
 	PG_RETURN_POINTER(routine);
 }

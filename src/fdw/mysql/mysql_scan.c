@@ -67,7 +67,6 @@ typedef struct MysqlScanState
 	MysqlTableOptions opts;
 	MysqlColumnConverter *converters;	/* one per retrieved column */
 	MysqlStream *stream;		/* NULL until the first row is asked for */
-	bool		bound;			/* converters bound to the result's fields */
 	MemoryContext row_cxt;		/* reset for every row */
 	const char *relname;		/* for messages */
 	int			current;		/* column being converted, for messages */
@@ -293,8 +292,6 @@ MysqlBeginForeignScan(ForeignScanState *node, int eflags)
 	Index		rtindex = plan->scan.scanrelid > 0 ? plan->scan.scanrelid :
 		bms_next_member(plan->fs_relids, -1);
 	Oid			relid = exec_rt_fetch(rtindex, node->ss.ps.state)->relid;
-	ListCell   *lc;
-	int			i = 0;
 
 	node->fdw_state = state;
 	state->sql = strVal(list_nth(plan->fdw_private, MYSQL_PRIVATE_SQL));
@@ -306,29 +303,38 @@ MysqlBeginForeignScan(ForeignScanState *node, int eflags)
 
 	MysqlTableOptionsFor(relid, &state->opts);
 	state->conn = MysqlConnectionForScan(node->ss.ps.state, rtindex, relid);
-	state->converters = palloc0(sizeof(MysqlColumnConverter) *
-								Max(list_length(state->retrieved_attrs), 1));
-	foreach(lc, state->retrieved_attrs)
-	{
-		Form_pg_attribute att = TupleDescAttr(tupdesc, lfirst_int(lc) - 1);
-
-		MysqlConverterInit(&state->converters[i], att->atttypid, att->atttypmod,
-						   plan->scan.scanrelid > 0 ? pstrdup(NameStr(att->attname)) :
-						   psprintf("result column %d", i + 1));
-		i++;
-	}
+	state->converters = MysqlConvertersFor(tupdesc, state->retrieved_attrs);
 	state->row_cxt = AllocSetContextCreate(node->ss.ps.state->es_query_cxt,
 										   "federated_mysql row",
 										   ALLOCSET_SMALL_SIZES);
 }
 
-/* Binds the converters to the fields of the result */
-static void
-BindFields(MysqlScanState *state)
+/* One converter per retrieved attribute of a tuple descriptor */
+MysqlColumnConverter *
+MysqlConvertersFor(TupleDesc tupdesc, List *attrs)
+{
+	MysqlColumnConverter *converters =
+		palloc0(sizeof(MysqlColumnConverter) * Max(list_length(attrs), 1));
+	ListCell   *lc;
+	int			i = 0;
+
+	foreach(lc, attrs)
+	{
+		Form_pg_attribute att = TupleDescAttr(tupdesc, lfirst_int(lc) - 1);
+
+		MysqlConverterInit(&converters[i++], att->atttypid, att->atttypmod,
+						   pstrdup(NameStr(att->attname)));
+	}
+	return converters;
+}
+
+/* Binds converters to the fields of a result, which must match in number */
+void
+MysqlConvertersBind(MysqlColumnConverter *converters, MysqlStream *stream,
+					int expected, const char *relname)
 {
 	int			nfields;
-	MYSQL_FIELD *fields = MysqlStreamFields(state->stream, &nfields);
-	int			expected = list_length(state->retrieved_attrs);
+	MYSQL_FIELD *fields = MysqlStreamFields(stream, &nfields);
 
 	/* no column needed: the query selects NULL */
 	if (expected == 0 && nfields == 1)
@@ -337,11 +343,9 @@ BindFields(MysqlScanState *state)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_COLUMN_NUMBER),
 				 errmsg("remote query of foreign table \"%s\" returned %d columns, %d expected",
-						state->relname, nfields,
-						list_length(state->retrieved_attrs))));
-	for (int i = 0; i < list_length(state->retrieved_attrs); i++)
-		MysqlConverterBindField(&state->converters[i], &fields[i]);
-	state->bound = true;
+						relname, nfields, expected)));
+	for (int i = 0; i < expected; i++)
+		MysqlConverterBindField(&converters[i], &fields[i]);
 }
 
 /* Converts a remote row into the slot */
@@ -388,7 +392,8 @@ MysqlIterateForeignScan(ForeignScanState *node)
 	{
 		state->stream = MysqlStreamOpen(state->conn, state->sql,
 										node->ss.ps.state->es_query_cxt);
-		BindFields(state);
+		MysqlConvertersBind(state->converters, state->stream,
+							list_length(state->retrieved_attrs), state->relname);
 	}
 	ExecClearTuple(slot);
 	MemoryContextReset(state->row_cxt);
