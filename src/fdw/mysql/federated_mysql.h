@@ -119,6 +119,7 @@ extern Datum MysqlConvertValue(MysqlColumnConverter *conv, char *value,
 
 /* in mysql_deparse.c */
 extern void MysqlQuoteIdentifier(StringInfo buf, const char *ident);
+extern void MysqlAppendStringLiteral(StringInfo buf, const char *s);
 extern void MysqlDeparseRelation(StringInfo buf, const MysqlTableOptions *opts);
 extern bool MysqlIsPushableExpr(PlannerInfo *root, RelOptInfo *baserel,
 								Expr *expr);

@@ -25,6 +25,7 @@
 #include "catalog/pg_collation.h"
 #include "catalog/pg_operator.h"
 #include "catalog/pg_type.h"
+#include "mb/pg_wchar.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
 #include "utils/builtins.h"
@@ -102,32 +103,35 @@ IsDateClass(TypeClass class)
 		class == TYPE_TIMESTAMPTZ;
 }
 
+/* Appends s between quote characters, doubling any inside */
+static void
+AppendQuoted(StringInfo buf, const char *s, char quote)
+{
+	appendStringInfoChar(buf, quote);
+	for (const char *p = s; *p; p++)
+	{
+		if (*p == quote)
+			appendStringInfoChar(buf, quote);
+		appendStringInfoChar(buf, *p);
+	}
+	appendStringInfoChar(buf, quote);
+}
+
 /* Appends an identifier quoted with backticks */
 void
 MysqlQuoteIdentifier(StringInfo buf, const char *ident)
 {
-	appendStringInfoChar(buf, '`');
-	for (const char *p = ident; *p; p++)
-	{
-		if (*p == '`')
-			appendStringInfoChar(buf, '`');
-		appendStringInfoChar(buf, *p);
-	}
-	appendStringInfoChar(buf, '`');
+	AppendQuoted(buf, ident, '`');
 }
 
-/* Appends a string literal (the session runs with NO_BACKSLASH_ESCAPES) */
-static void
-AppendStringLiteral(StringInfo buf, const char *s)
+/*
+ * Appends a string literal in utf8mb4, the connection's character set (the
+ * session runs with NO_BACKSLASH_ESCAPES: only quotes need doubling)
+ */
+void
+MysqlAppendStringLiteral(StringInfo buf, const char *s)
 {
-	appendStringInfoChar(buf, '\'');
-	for (const char *p = s; *p; p++)
-	{
-		if (*p == '\'')
-			appendStringInfoChar(buf, '\'');
-		appendStringInfoChar(buf, *p);
-	}
-	appendStringInfoChar(buf, '\'');
+	AppendQuoted(buf, pg_server_to_any(s, strlen(s), PG_UTF8), '\'');
 }
 
 /* Appends the remote relation: `db`.`table`, or (query) for a query table */
@@ -379,7 +383,7 @@ MysqlDeparseLiteral(StringInfo buf, Oid typid, Datum value)
 				break;
 			}
 		default:
-			AppendStringLiteral(buf, TextDatumGetCString(value));
+			MysqlAppendStringLiteral(buf, TextDatumGetCString(value));
 	}
 }
 

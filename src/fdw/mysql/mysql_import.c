@@ -37,13 +37,6 @@ enum
 	COL_IS_JSON
 };
 
-/* Appends a string literal for the catalog query (NO_BACKSLASH_ESCAPES) */
-static void
-AppendRemoteLiteral(StringInfo buf, const char *s)
-{
-	MysqlDeparseLiteral(buf, TEXTOID, CStringGetTextDatum(s));
-}
-
 /* The catalog query listing the columns of the tables to import */
 static char *
 CatalogQuery(ImportForeignSchemaStmt *stmt, bool mariadb)
@@ -71,7 +64,7 @@ CatalogQuery(ImportForeignSchemaStmt *stmt, bool mariadb)
 						   " JOIN information_schema.COLUMNS c"
 						   " ON c.TABLE_SCHEMA = t.TABLE_SCHEMA AND c.TABLE_NAME = t.TABLE_NAME"
 						   " WHERE t.TABLE_SCHEMA = ");
-	AppendRemoteLiteral(&sql, stmt->remote_schema);
+	MysqlAppendStringLiteral(&sql, stmt->remote_schema);
 	if (stmt->list_type != FDW_IMPORT_SCHEMA_ALL)
 	{
 		appendStringInfoString(&sql, stmt->list_type == FDW_IMPORT_SCHEMA_LIMIT_TO ?
@@ -81,7 +74,7 @@ CatalogQuery(ImportForeignSchemaStmt *stmt, bool mariadb)
 		{
 			if (lc != list_head(stmt->table_list))
 				appendStringInfoString(&sql, ", ");
-			AppendRemoteLiteral(&sql, ((RangeVar *) lfirst(lc))->relname);
+			MysqlAppendStringLiteral(&sql, ((RangeVar *) lfirst(lc))->relname);
 		}
 		appendStringInfoChar(&sql, ')');
 	}
@@ -177,7 +170,6 @@ FinishTable(StringInfo cmd, ImportForeignSchemaStmt *stmt, const char *table)
 List *
 MysqlImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 {
-	ForeignServer *server = GetForeignServer(serverOid);
 	UserMapping *user = GetUserMapping(GetUserId(), serverOid);
 	MysqlConn  *conn;
 	MYSQL_RES  *res;
@@ -194,12 +186,13 @@ MysqlImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 	res = MysqlQueryAll(conn, CatalogQuery(stmt, strstr(mysql_get_server_info(MysqlHandle(conn)), "MariaDB") != NULL));
 	if (mysql_num_rows(res) == 0)
 	{
-		char		sql[NAMEDATALEN * 2 + 96];
+		StringInfoData sql;
 
 		/* an unknown database is an error, an empty one is not */
-		snprintf(sql, sizeof(sql), "SHOW CREATE DATABASE `%s`", stmt->remote_schema);
-		if (strchr(stmt->remote_schema, '`') == NULL)
-			(void) MysqlQueryAll(conn, sql);
+		initStringInfo(&sql);
+		appendStringInfoString(&sql, "SHOW CREATE DATABASE ");
+		MysqlQuoteIdentifier(&sql, stmt->remote_schema);
+		(void) MysqlQueryAll(conn, sql.data);
 	}
 	while ((row = mysql_fetch_row(res)) != NULL)
 	{
@@ -221,6 +214,5 @@ MysqlImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 	}
 	if (current != NULL)
 		commands = lappend(commands, FinishTable(&cmd, stmt, current));
-	(void) server;
 	return commands;
 }

@@ -169,22 +169,6 @@ AppendBits(StringInfo buf, Datum value)
 	appendStringInfoChar(buf, '\'');
 }
 
-/* Appends text as a literal in utf8mb4 (quotes doubled: NO_BACKSLASH_ESCAPES) */
-static void
-AppendText(StringInfo buf, const char *s)
-{
-	const char *utf8 = pg_server_to_any(s, strlen(s), PG_UTF8);
-
-	appendStringInfoChar(buf, '\'');
-	for (const char *p = utf8; *p; p++)
-	{
-		if (*p == '\'')
-			appendStringInfoChar(buf, '\'');
-		appendStringInfoChar(buf, *p);
-	}
-	appendStringInfoChar(buf, '\'');
-}
-
 /* Appends a text array (a SET) as 'a,b,c' */
 static void
 AppendSet(StringInfo buf, Datum value)
@@ -201,7 +185,7 @@ AppendSet(StringInfo buf, Datum value)
 		if (!nulls[i])
 			appendStringInfo(&joined, "%s%s", joined.len ? "," : "",
 							 TextDatumGetCString(elems[i]));
-	AppendText(buf, joined.data);
+	MysqlAppendStringLiteral(buf, joined.data);
 }
 
 /* Appends one value as a MySQL literal */
@@ -251,7 +235,7 @@ AppendValue(StringInfo buf, Form_pg_attribute att, Datum value, bool isnull)
 			return;
 	}
 	getTypeOutputInfo(att->atttypid, &output, &varlena);
-	AppendText(buf, OidOutputFunctionCall(output, value));
+	MysqlAppendStringLiteral(buf, OidOutputFunctionCall(output, value));
 }
 
 /* The connection and state of a modification of rinfo's table */
