@@ -80,7 +80,7 @@ typedef struct MysqlConn MysqlConn;
 typedef struct MysqlStream MysqlStream;
 
 extern void MysqlConnectionInit(void);
-extern MysqlConn *MysqlGetConnection(UserMapping *user, bool will_write);
+extern MysqlConn *MysqlGetConnection(UserMapping *user);
 extern MYSQL *MysqlHandle(MysqlConn *conn);
 extern void MysqlExec(MysqlConn *conn, const char *sql);
 extern MysqlStream *MysqlStreamOpen(MysqlConn *conn, const char *sql,

@@ -71,8 +71,7 @@ AcquireSampleRows(Relation rel, int elevel, HeapTuple *rows, int targrows,
 	MysqlDeparseSelect(&sql, NULL, NULL, rel, &opts, all, NIL, &attrs);
 	converters = MysqlConvertersFor(tupdesc, attrs);
 	conn = MysqlGetConnection(GetUserMapping(rel->rd_rel->relowner,
-											 GetForeignTable(RelationGetRelid(rel))->serverid),
-							  false);
+											 GetForeignTable(RelationGetRelid(rel))->serverid));
 	stream = MysqlStreamOpen(conn, sql.data, CurrentMemoryContext);
 	MysqlConvertersBind(converters, stream, list_length(attrs),
 						RelationGetRelationName(rel));
@@ -122,9 +121,6 @@ bool
 MysqlAnalyzeForeignTable(Relation relation, AcquireSampleRowsFunc *func,
 						 BlockNumber *totalpages)
 {
-	MysqlTableOptions opts;
-
-	MysqlTableOptionsFor(RelationGetRelid(relation), &opts);
 	*func = AcquireSampleRows;
 	*totalpages = 1;
 	return true;

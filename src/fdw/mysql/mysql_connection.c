@@ -589,7 +589,7 @@ LookupEntry(UserMapping *user)
  * transaction at the current local nesting level.
  */
 MysqlConn *
-MysqlGetConnection(UserMapping *user, bool will_write)
+MysqlGetConnection(UserMapping *user)
 {
 	MysqlConn  *conn = LookupEntry(user);
 

@@ -182,7 +182,7 @@ MysqlImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 	FdwValidateOptions(MYSQL_WRAPPER_NAME, import_options, stmt->options,
 					   NamespaceRelationId);
 	tinyint1_boolean = FdwOptionBool(stmt->options, "tinyint1_boolean", true);
-	conn = MysqlGetConnection(user, false);
+	conn = MysqlGetConnection(user);
 	res = MysqlQueryAll(conn, CatalogQuery(stmt, strstr(mysql_get_server_info(MysqlHandle(conn)), "MariaDB") != NULL));
 	if (mysql_num_rows(res) == 0)
 	{

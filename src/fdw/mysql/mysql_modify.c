@@ -259,8 +259,7 @@ CreateModifyState(EState *estate, ResultRelInfo *rinfo, CmdType operation,
 				 errmsg("cannot change foreign table \"%s\": it is a remote query",
 						RelationGetRelationName(rel))));
 	state->conn = MysqlGetConnection(GetUserMapping(userid,
-													GetForeignTable(RelationGetRelid(rel))->serverid),
-									 true);
+													GetForeignTable(RelationGetRelid(rel))->serverid));
 	state->row_cxt = AllocSetContextCreate(estate->es_query_cxt,
 										   "federated_mysql modify",
 										   ALLOCSET_DEFAULT_SIZES);

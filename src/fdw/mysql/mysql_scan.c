@@ -267,8 +267,7 @@ MysqlConnectionForScan(EState *estate, Index rtindex, Oid relid)
 	Oid			userid = rte->checkAsUser ? rte->checkAsUser : GetUserId();
 
 	return MysqlGetConnection(GetUserMapping(userid,
-											 GetForeignTable(relid)->serverid),
-							  false);
+											 GetForeignTable(relid)->serverid));
 }
 
 /* Names the column being converted when a conversion fails */
