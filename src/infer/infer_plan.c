@@ -17,9 +17,14 @@
  *	   (SELECT avg(f(x)) ...): a batch scan between the node and its input
  *	   appends the results as extra input columns.
  *
- * Calls whose arguments call endpoints too, calls in join conditions, and
+ * Calls whose arguments call endpoints too, calls in join conditions,
  * calls under nodes that cannot take a custom scan (the inner side of a
- * merge join, scrollable cursors) stay as they were: one request per row.
+ * merge join), and calls in parts of a CASE or COALESCE that are evaluated
+ * only for some rows stay as they were: one request per row, made only
+ * when PostgreSQL evaluates them.  Calls a parallel plan leaves to the
+ * leader's Gather are batched above it.  The batch scan runs forward only:
+ * a cursor that could scroll before gets a Material node on top, as the
+ * planner gives a SCROLL cursor over a forward-only plan.
  *
  *-------------------------------------------------------------------------
  */

@@ -8,6 +8,10 @@
  *	  of the others are in flight, and each chunk used up makes room for
  *	  the next (a sliding window, not rounds).
  *
+ * Under EvalPlanQual (scanrelid 0, so ExecScan calls the recheck method
+ * instead of reading rows) the node reads the child's rechecked row and
+ * makes its calls again, one row per request.
+ *
  * Its scan tuple is the child's row followed by one column per endpoint
  * call; custom_scan_tlist says so, with the calls themselves (their
  * arguments refer to the child's columns as OUTER_VAR) as the last
