@@ -6,6 +6,9 @@
 -- Statistics and inference fixes
 --------------------------------------------------------------------------
 
+-- the statistics are readable as the view is: by its owner and whom it is
+-- granted to, not by everyone through the function under it
+REVOKE ALL ON FUNCTION pg_infer_endpoint_stats() FROM PUBLIC;
 
 
 --------------------------------------------------------------------------

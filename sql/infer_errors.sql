@@ -138,6 +138,10 @@ SELECT id, sagemaker_infer('echo-fault-slow-5000', x) FROM infer_rows;
 RESET statement_timeout;
 RESET pg_infer.batching;
 SELECT sagemaker_infer('echo-errors', 1, 2);
+-- requests stopped by the cancels were counted, as the endpoint counted them
+SELECT endpoint_calls, our_calls, our_calls = endpoint_calls AS same
+FROM infer_test_counts(:'endpoint', 'echo-fault-slow-5000');
+SELECT errors FROM pg_infer_endpoint_stats WHERE endpoint = 'echo-fault-slow-5000';
 
 --
 -- A wrong secret: 403 InvalidSignatureException, and neither the secret

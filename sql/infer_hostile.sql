@@ -146,6 +146,43 @@ DROP FUNCTION infer_big_text;
 RESET pg_infer.max_reply_size;
 SELECT sagemaker_infer('local-echo-hostile', 1, 2);
 
+--
+-- The statistics are readable by whom the view is granted to, not through
+-- the function under it
+--
+SET ROLE regress_infer_hostile;
+SELECT count(*) FROM pg_infer_endpoint_stats;
+SELECT count(*) FROM pg_infer_endpoint_stats();
+RESET ROLE;
+GRANT SELECT ON pg_infer_endpoint_stats TO regress_infer_hostile;
+GRANT EXECUTE ON FUNCTION pg_infer_endpoint_stats() TO regress_infer_hostile;
+SET ROLE regress_infer_hostile;
+SELECT count(*) > 0 AS readable FROM pg_infer_endpoint_stats;
+RESET ROLE;
+REVOKE SELECT ON pg_infer_endpoint_stats FROM regress_infer_hostile;
+REVOKE EXECUTE ON FUNCTION pg_infer_endpoint_stats() FROM regress_infer_hostile;
+
+--
+-- Invalid UTF-8 in a reply never becomes a value: the row is named
+--
+CREATE TABLE infer_hostile_text (id int, v text);
+CREATE FUNCTION infer_bad_text(x float8) RETURNS text LANGUAGE sagemaker
+	AS 'local-text-fault-badutf8';
+INSERT INTO infer_hostile_text SELECT i, infer_bad_text(i) FROM generate_series(1, 3) i;
+CREATE FUNCTION infer_bad_json(x float8) RETURNS jsonb LANGUAGE sagemaker
+	SET pg_infer.content_type = 'application/json' AS 'local-text-fault-badutf8';
+SELECT infer_bad_json(1);
+CREATE FUNCTION infer_bad_array(x float8) RETURNS text[] LANGUAGE sagemaker
+	SET pg_infer.content_type = 'application/json' AS 'local-text-fault-badutf8';
+SELECT infer_bad_array(1);
+SELECT count(*) AS stored FROM infer_hostile_text;
+-- valid text goes through
+CREATE FUNCTION infer_good_text(x float8) RETURNS text LANGUAGE sagemaker
+	AS 'local-text-hostile';
+SELECT infer_good_text(-1), upper(infer_good_text(1));
+DROP TABLE infer_hostile_text;
+DROP FUNCTION infer_bad_text, infer_bad_json, infer_bad_array, infer_good_text;
+
 -- clean up
 DROP FUNCTION infer_hostile, infer_hostile_error;
 REVOKE USAGE ON SCHEMA public FROM regress_infer_hostile;

@@ -93,7 +93,8 @@ typedef struct AwsHttpBatch AwsHttpBatch;
  * Calls the endpoint for nrows rows: args[row * nargs + i] with nulls alike.
  * Results go to results[row] / result_nulls[row]; counters add what was
  * spent.  InferInvoke waits; InferStart only starts the requests, in an
- * HTTP batch of the caller's, and InferFinish completes them.
+ * HTTP batch of the caller's, and InferFinish completes them; InferAbandon
+ * records the cost of calls that will never be finished.
  */
 extern void InferInvoke(InferFunction *fn, int nrows, Datum *args,
 						bool *nulls, Datum *results, bool *result_nulls,
@@ -102,6 +103,7 @@ extern InferPending *InferStart(InferFunction *fn, int nrows, Datum *args,
 								bool *nulls, Datum *results,
 								bool *result_nulls, AwsHttpBatch *http);
 extern void InferFinish(InferPending *pending, InferCounters *counters);
+extern void InferAbandon(InferPending *pending);
 
 /*--- in infer_plan.c -------------------------------------------------------*/
 

@@ -15,6 +15,7 @@
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "funcapi.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "portability/instr_time.h"
 #include "utils/array.h"
@@ -361,6 +362,16 @@ Unwrap(CodecValue *value)
 	return value;
 }
 
+/*
+ * Remote text in the server's encoding: replies are UTF-8 (checked by
+ * CheckRowText), converted when the database uses another encoding
+ */
+static char *
+ServerText(char *utf8)
+{
+	return pg_any_to_server(utf8, strlen(utf8), PG_UTF8);
+}
+
 /* Converts a decoded scalar with an input function; NULL stays NULL */
 static Datum
 ReadScalar(TypeInput *input, CodecValue *value, bool *isnull)
@@ -374,8 +385,8 @@ ReadScalar(TypeInput *input, CodecValue *value, bool *isnull)
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 				 errmsg("expected a single value of type %s, got %.200s",
 						format_type_be(input->type), value->json)));
-	return InputFunctionCall(&input->input, value->text, input->ioparam,
-							 input->typmod);
+	return InputFunctionCall(&input->input, ServerText(value->text),
+							 input->ioparam, input->typmod);
 }
 
 /* Converts a decoded array (or scalar) to an array of the element type */
@@ -447,7 +458,8 @@ ReadResult(InferFunction *fn, CodecValue *value, bool *isnull)
 	switch (conv->kind)
 	{
 		case 'j':
-			return DirectFunctionCall1(jsonb_in, CStringGetDatum(value->json));
+			return DirectFunctionCall1(jsonb_in,
+									   CStringGetDatum(ServerText(value->json)));
 		case 'a':
 			return ReadArray(conv, value);
 		case 'c':
@@ -455,6 +467,45 @@ ReadResult(InferFunction *fn, CodecValue *value, bool *isnull)
 		default:
 			return ReadScalar(&conv->scalar, value, isnull);
 	}
+}
+
+/* Byte offset of the first invalid UTF-8 in a string, or -1 */
+static int
+InvalidUtf8At(const char *text)
+{
+	int			len;
+	int			valid;
+
+	if (text == NULL)
+		return -1;
+	len = strlen(text);
+	valid = pg_encoding_verifymbstr(PG_UTF8, text, len);
+	return valid < len ? valid : -1;
+}
+
+/*
+ * Fails unless every text of a decoded result row (its JSON form, scalar
+ * texts and member names) is valid UTF-8: remote bytes are checked before
+ * any becomes a PostgreSQL value, which could not be dumped and restored.
+ */
+static void
+CheckRowText(InferFunction *fn, int row, CodecValue *value)
+{
+	int			at = InvalidUtf8At(value->json);
+
+	if (at < 0)
+		at = InvalidUtf8At(value->text);
+	for (int i = 0; at < 0 && value->names && i < value->nitems; i++)
+		at = InvalidUtf8At(value->names[i]);
+	if (at >= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
+				 errmsg("result row %d of sagemaker endpoint \"%s\" is not valid UTF-8",
+						row + 1, fn->endpoint),
+				 errdetail("An invalid byte sequence starts at byte %d of the row's value.",
+						   at + 1)));
+	for (int i = 0; i < value->nitems; i++)
+		CheckRowText(fn, row, &value->items[i]);
 }
 
 /* Decodes a reply and stores its results for the rows of the request */
@@ -476,6 +527,7 @@ StoreResults(InferFunction *fn, InferRequest *req, const int *sent,
 		int			row = sent[req->first + i];
 
 		pos.row = row;
+		CheckRowText(fn, row, &decoded->rows[i]);
 		results[row] = ReadResult(fn, &decoded->rows[i], &result_nulls[row]);
 	}
 	error_context_stack = callback.previous;
@@ -531,6 +583,8 @@ struct InferPending
 	Datum	   *results;
 	bool	   *result_nulls;
 	AwsHttpBatch *http;
+	instr_time	started;
+	bool		recorded;		/* its cost is in the statistics */
 };
 
 /* Adds a finished request to the counters */
@@ -587,35 +641,72 @@ InferStart(InferFunction *fn, int nrows, Datum *args, bool *nulls,
 			pending->sent[nsent++] = row;
 	}
 	pending->requests = BuildRequests(fn, nsent, pending->sent, args, nulls);
+	INSTR_TIME_SET_CURRENT(pending->started);
 	foreach(lc, pending->requests)
 		AwsHttpAdd(http, &((InferRequest *) lfirst(lc))->http);
 	return pending;
 }
 
 /*
+ * Adds what the requests of a pending call cost so far (the attempts
+ * started, bytes moved, time since they started) to the statistics and
+ * to counters (when not NULL), once.
+ */
+static void
+RecordCost(InferPending *pending, InferCounters *counters)
+{
+	InferCounters delta = {0};
+	instr_time	elapsed;
+	ListCell   *lc;
+
+	if (pending->recorded)
+		return;
+	pending->recorded = true;
+	INSTR_TIME_SET_CURRENT(elapsed);
+	INSTR_TIME_SUBTRACT(elapsed, pending->started);
+	delta.time_ms = INSTR_TIME_GET_MILLISEC(elapsed);
+	foreach(lc, pending->requests)
+		CountRequest(lfirst(lc), &delta);
+	InferStatsRecord(pending->fn->endpoint, &delta);
+	if (counters)
+		InferCountersAdd(counters, &delta);
+}
+
+/*
+ * Records the cost of calls that will not be finished: the query stopped
+ * (a LIMIT, a rescan) or failed (a cancel, a statement timeout, another
+ * request's error) while they were under way.  Never raises an ERROR.
+ */
+void
+InferAbandon(InferPending *pending)
+{
+	if (pending != NULL)
+		RecordCost(pending, NULL);
+}
+
+/*
  * Waits for the requests of InferStart (others in the same HTTP batch go
  * on meanwhile), records what they cost, and stores the results; a failed
- * request raises its ERROR.
+ * request raises its ERROR.  Requests stopped by a cancel are recorded too.
  */
 void
 InferFinish(InferPending *pending, InferCounters *counters)
 {
 	InferFunction *fn = pending->fn;
-	InferCounters delta = {0};
-	instr_time	start;
-	instr_time	elapsed;
 	ListCell   *lc;
 
-	INSTR_TIME_SET_CURRENT(start);
-	foreach(lc, pending->requests)
-		AwsHttpWait(pending->http, &((InferRequest *) lfirst(lc))->http);
-	INSTR_TIME_SET_CURRENT(elapsed);
-	INSTR_TIME_SUBTRACT(elapsed, start);
-	delta.time_ms = INSTR_TIME_GET_MILLISEC(elapsed);
-	foreach(lc, pending->requests)
-		CountRequest(lfirst(lc), &delta);
-	InferStatsRecord(fn->endpoint, &delta);
-	InferCountersAdd(counters, &delta);
+	PG_TRY();
+	{
+		foreach(lc, pending->requests)
+			AwsHttpWait(pending->http, &((InferRequest *) lfirst(lc))->http);
+	}
+	PG_CATCH();
+	{
+		RecordCost(pending, counters);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	RecordCost(pending, counters);
 
 	foreach(lc, pending->requests)
 	{

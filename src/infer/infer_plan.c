@@ -17,15 +17,21 @@
  *	   (SELECT avg(f(x)) ...): a batch scan between the node and its input
  *	   appends the results as extra input columns.
  *
- * Calls whose arguments call endpoints too, calls in join conditions, and
+ * Calls whose arguments call endpoints too, calls in join conditions,
  * calls under nodes that cannot take a custom scan (the inner side of a
- * merge join, scrollable cursors) stay as they were: one request per row.
+ * merge join), and calls in parts of a CASE or COALESCE that are evaluated
+ * only for some rows stay as they were: one request per row, made only
+ * when PostgreSQL evaluates them.  Calls a parallel plan leaves to the
+ * leader's Gather are batched above it.  The batch scan runs forward only:
+ * a cursor that could scroll before gets a Material node on top, as the
+ * planner gives a SCROLL cursor over a forward-only plan.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "executor/executor.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/planner.h"
@@ -39,6 +45,8 @@ typedef struct SplitState
 	List	   *pieces;			/* call-free expressions the node outputs */
 	List	   *calls;			/* calls, arguments as OUTER_VAR of pieces */
 	List	   *originals;		/* the calls as written, to share repeats */
+	bool		conditional;	/* in a part of a CASE or COALESCE that may
+								 * not be evaluated: calls stay per row */
 } SplitState;
 
 /* State of one planner hook run */
@@ -104,6 +112,30 @@ HasNestedCall(FuncExpr *call)
 	return ContainsCall((Node *) call->args, NULL);
 }
 
+/* Whether an expression holds a CaseTestExpr */
+static bool
+ContainsCaseTest(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, CaseTestExpr))
+		return true;
+	return expression_tree_walker(node, ContainsCaseTest, context);
+}
+
+/*
+ * Whether a call-free subtree can be computed by the node below as a
+ * column: an expression (not a CaseWhen arm or an argument list) that does
+ * not read the value of an enclosing CASE (CaseTestExpr), which only the
+ * CASE itself can supply.
+ */
+static bool
+IsPiece(Node *node)
+{
+	return !IsA(node, CaseWhen) && !IsA(node, List) &&
+		!ContainsCaseTest(node, NULL);
+}
+
 /* The position of a piece among the pieces, adding it if new */
 static int
 PiecePosition(SplitState *state, Node *piece)
@@ -167,9 +199,70 @@ SplitCall(FuncExpr *call, SplitState *state)
 	return result;
 }
 
+static Node *SplitMutator(Node *node, SplitState *state);
+
+/* Splits an expression that is evaluated only for some rows */
+static Node *
+SplitConditional(Node *node, SplitState *state)
+{
+	bool		outer = state->conditional;
+	Node	   *result;
+
+	state->conditional = true;
+	result = SplitMutator(node, state);
+	state->conditional = outer;
+	return result;
+}
+
+/*
+ * Splits a CASE: its argument and first condition are evaluated for every
+ * row, the other conditions and the results only when reached, so calls
+ * there stay calls made row by row, and a branch not taken sends nothing.
+ */
+static Node *
+SplitCase(CaseExpr *expr, SplitState *state)
+{
+	CaseExpr   *result = makeNode(CaseExpr);
+	ListCell   *lc;
+
+	memcpy(result, expr, sizeof(CaseExpr));
+	result->arg = (Expr *) SplitMutator((Node *) expr->arg, state);
+	result->args = NIL;
+	foreach(lc, expr->args)
+	{
+		CaseWhen   *when = copyObject((CaseWhen *) lfirst(lc));
+
+		when->expr = (Expr *) (foreach_current_index(lc) == 0 ?
+							   SplitMutator((Node *) when->expr, state) :
+							   SplitConditional((Node *) when->expr, state));
+		when->result = (Expr *) SplitConditional((Node *) when->result, state);
+		result->args = lappend(result->args, when);
+	}
+	result->defresult = (Expr *) SplitConditional((Node *) expr->defresult, state);
+	return (Node *) result;
+}
+
+/* Splits a COALESCE: arguments after the first are evaluated when reached */
+static Node *
+SplitCoalesce(CoalesceExpr *expr, SplitState *state)
+{
+	CoalesceExpr *result = makeNode(CoalesceExpr);
+	ListCell   *lc;
+
+	memcpy(result, expr, sizeof(CoalesceExpr));
+	result->args = NIL;
+	foreach(lc, expr->args)
+		result->args = lappend(result->args,
+							   foreach_current_index(lc) == 0 ?
+							   SplitMutator(lfirst(lc), state) :
+							   SplitConditional(lfirst(lc), state));
+	return (Node *) result;
+}
+
 /*
  * Rewrites an expression for the batch scan: call-free subexpressions
- * become pieces the node below outputs, calls become result columns.
+ * become pieces the node below outputs, calls become result columns
+ * (those in conditional parts stay calls, with pieces as arguments).
  */
 static Node *
 SplitMutator(Node *node, SplitState *state)
@@ -178,10 +271,15 @@ SplitMutator(Node *node, SplitState *state)
 		return NULL;
 	if (IsA(node, Const))
 		return copyObject(node);
-	if (!ContainsCall(node, NULL))
+	if (!ContainsCall(node, NULL) && IsPiece(node))
 		return (Node *) VarFor(INDEX_VAR, PiecePosition(state, node), node);
-	if (IsBatchableCall(node) && !HasNestedCall((FuncExpr *) node))
+	if (!state->conditional && IsBatchableCall(node) &&
+		!HasNestedCall((FuncExpr *) node))
 		return SplitCall((FuncExpr *) node, state);
+	if (IsA(node, CaseExpr))
+		return SplitCase((CaseExpr *) node, state);
+	if (IsA(node, CoalesceExpr))
+		return SplitCoalesce((CoalesceExpr *) node, state);
 	return expression_tree_mutator(node, SplitMutator, state);
 }
 
@@ -234,6 +332,9 @@ CanSplit(Plan *plan)
 		case T_Agg:
 		case T_WindowAgg:
 		case T_Group:
+			/* calls PARALLEL RESTRICTED are evaluated by the leader here */
+		case T_Gather:
+		case T_GatherMerge:
 			return true;
 		case T_Result:
 
@@ -311,12 +412,45 @@ typedef struct AggArgState
 	bool		in_aggregate;
 } AggArgState;
 
+static Node *AggArgMutator(Node *node, AggArgState *state);
+
+/*
+ * In aggregate arguments, a CASE or COALESCE has its calls batched only
+ * where it evaluates them for every row (the CASE argument and first
+ * condition, the first COALESCE argument); the rest is left as written, so
+ * a branch not taken sends nothing.
+ */
+static Node *
+AggArgConditional(Node *node, AggArgState *state)
+{
+	if (IsA(node, CaseExpr))
+	{
+		CaseExpr   *expr = copyObject((CaseExpr *) node);
+
+		expr->arg = (Expr *) AggArgMutator((Node *) expr->arg, state);
+		if (expr->args != NIL)
+			linitial_node(CaseWhen, expr->args)->expr = (Expr *)
+				AggArgMutator((Node *) linitial_node(CaseWhen, expr->args)->expr,
+							  state);
+		return (Node *) expr;
+	}
+	else
+	{
+		CoalesceExpr *expr = copyObject((CoalesceExpr *) node);
+
+		linitial(expr->args) = AggArgMutator(linitial(expr->args), state);
+		return (Node *) expr;
+	}
+}
+
 /* Replaces batchable calls inside aggregate and window function arguments */
 static Node *
 AggArgMutator(Node *node, AggArgState *state)
 {
 	if (node == NULL)
 		return NULL;
+	if (state->in_aggregate && (IsA(node, CaseExpr) || IsA(node, CoalesceExpr)))
+		return AggArgConditional(node, state);
 	if (IsA(node, Aggref) || IsA(node, WindowFunc))
 	{
 		bool		outer = state->in_aggregate;
@@ -480,6 +614,52 @@ MaxPlanId(Plan *plan)
 	return result;
 }
 
+/*
+ * Whether the plan must be able to run backward once batched: a SCROLL
+ * cursor, or a cursor declared without SCROLL or NO SCROLL (DECLARE and
+ * PL/pgSQL cursors plan with CURSOR_OPT_FAST_PLAN) whose plan could run
+ * backward before, which PostgreSQL then makes scrollable.
+ */
+static bool
+NeedsBackward(PlannedStmt *stmt, int cursorOptions)
+{
+	if (cursorOptions & CURSOR_OPT_SCROLL)
+		return true;
+	return (cursorOptions & CURSOR_OPT_FAST_PLAN) &&
+		!(cursorOptions & CURSOR_OPT_NO_SCROLL) &&
+		stmt->rowMarks == NIL && ExecSupportsBackwardScan(stmt->planTree);
+}
+
+/*
+ * A Material node above a finished plan, as the planner adds under a
+ * SCROLL cursor: the batch scan runs forward only, and Material keeps the
+ * rows for going back (and only passes them on when no cursor scrolls).
+ */
+static Plan *
+Materialized(Plan *plan, BatchContext *context)
+{
+	Material   *material = makeNode(Material);
+	Plan	   *top = &material->plan;
+	ListCell   *lc;
+
+	foreach(lc, plan->targetlist)
+	{
+		TargetEntry *tle = flatCopyTargetEntry(lfirst(lc));
+
+		tle->expr = (Expr *) makeVarFromTargetEntry(OUTER_VAR, lfirst(lc));
+		top->targetlist = lappend(top->targetlist, tle);
+	}
+	top->lefttree = plan;
+	top->startup_cost = plan->startup_cost;
+	top->total_cost = plan->total_cost;
+	top->plan_rows = plan->plan_rows;
+	top->plan_width = plan->plan_width;
+	top->parallel_safe = plan->parallel_safe;
+	top->extParam = bms_copy(plan->extParam);
+	top->allParam = bms_copy(plan->allParam);
+	return Numbered(top, context);
+}
+
 /* The planner hook: plans as usual, then batches endpoint calls */
 static PlannedStmt *
 InferPlanner(Query *parse, const char *query_string, int cursorOptions,
@@ -487,6 +667,7 @@ InferPlanner(Query *parse, const char *query_string, int cursorOptions,
 {
 	PlannedStmt *stmt;
 	BatchContext context;
+	bool		backward;
 	ListCell   *lc;
 
 	if (prev_planner_hook)
@@ -494,8 +675,7 @@ InferPlanner(Query *parse, const char *query_string, int cursorOptions,
 	else
 		stmt = standard_planner(parse, query_string, cursorOptions, boundParams);
 
-	if (!infer_batching || (cursorOptions & CURSOR_OPT_SCROLL) ||
-		stmt->commandType == CMD_UTILITY)
+	if (!infer_batching || stmt->commandType == CMD_UTILITY)
 		return stmt;
 	batch_language = InferLanguageOid();
 	if (!OidIsValid(batch_language))
@@ -504,8 +684,11 @@ InferPlanner(Query *parse, const char *query_string, int cursorOptions,
 	context.next_plan_id = MaxPlanId(stmt->planTree) + 1;
 	foreach(lc, stmt->subplans)
 		context.next_plan_id = Max(context.next_plan_id, MaxPlanId(lfirst(lc)) + 1);
+	backward = NeedsBackward(stmt, cursorOptions);
 	stmt->planTree = BatchPlan(stmt->planTree, &context, false);
 	BatchPlanList(stmt->subplans, &context);
+	if (backward && !ExecSupportsBackwardScan(stmt->planTree))
+		stmt->planTree = Materialized(stmt->planTree, &context);
 	return stmt;
 }
 

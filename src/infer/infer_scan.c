@@ -8,6 +8,10 @@
  *	  of the others are in flight, and each chunk used up makes room for
  *	  the next (a sliding window, not rounds).
  *
+ * Under EvalPlanQual (scanrelid 0, so ExecScan calls the recheck method
+ * instead of reading rows) the node reads the child's rechecked row and
+ * makes its calls again, one row per request.
+ *
  * Its scan tuple is the child's row followed by one column per endpoint
  * call; custom_scan_tlist says so, with the calls themselves (their
  * arguments refer to the child's columns as OUTER_VAR) as the last
@@ -243,6 +247,9 @@ BeginInferScan(CustomScanState *node, EState *estate, int eflags)
 		BeginCall(state, call, expr);
 	}
 	SizeWindow(state, lsecond_int(cscan->custom_private));
+	/* an EvalPlanQual recheck reads one row: batch no further than that */
+	if (estate->es_epq_active != NULL)
+		state->batch_rows = state->window = 1;
 
 	state->chunks = palloc0(sizeof(InferChunk) * state->window);
 	for (int i = 0; i < state->window; i++)
@@ -290,7 +297,7 @@ StartCalls(InferScanState *state, InferChunk *chunk)
 {
 	chunk->results = palloc(sizeof(Datum *) * state->ncalls);
 	chunk->result_nulls = palloc(sizeof(bool *) * state->ncalls);
-	chunk->pending = palloc(sizeof(InferPending *) * state->ncalls);
+	chunk->pending = palloc0(sizeof(InferPending *) * state->ncalls);
 	for (int c = 0; c < state->ncalls; c++)
 	{
 		InferCall  *call = &state->calls[c];
@@ -359,15 +366,44 @@ FillWindow(InferScanState *state)
 	}
 }
 
-/* Waits for the calls of the head chunk and stores their results */
+/*
+ * Records the cost of every call of the chunks under way that will not be
+ * finished (the scan ends, restarts or fails); never raises an ERROR.
+ */
+static void
+AbandonChunks(InferScanState *state)
+{
+	for (int i = 0; i < state->nchunks; i++)
+	{
+		InferChunk *chunk = &state->chunks[(state->head + i) % state->window];
+
+		for (int c = 0; chunk->pending != NULL && c < state->ncalls; c++)
+			InferAbandon(chunk->pending[c]);
+	}
+}
+
+/*
+ * Waits for the calls of the head chunk and stores their results.  When
+ * that fails (a cancel, a failed request), the calls of the other chunks
+ * are recorded as abandoned before the error goes on.
+ */
 static void
 FinishHead(InferScanState *state)
 {
 	InferChunk *chunk = &state->chunks[state->head];
 	MemoryContext caller = MemoryContextSwitchTo(chunk->context);
 
-	for (int c = 0; c < state->ncalls; c++)
-		InferFinish(chunk->pending[c], &state->counters);
+	PG_TRY();
+	{
+		for (int c = 0; c < state->ncalls; c++)
+			InferFinish(chunk->pending[c], &state->counters);
+	}
+	PG_CATCH();
+	{
+		AbandonChunks(state);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
 	MemoryContextSwitchTo(caller);
 	state->next = 0;
 }
@@ -378,6 +414,7 @@ RetireHead(InferScanState *state)
 {
 	MemoryContextReset(state->chunks[state->head].context);
 	state->chunks[state->head].nrows = 0;
+	state->chunks[state->head].pending = NULL;
 	state->head = (state->head + 1) % state->window;
 	state->nchunks--;
 }
@@ -424,11 +461,23 @@ InferScanNext(ScanState *ss)
 	return ExecStoreVirtualTuple(scan);
 }
 
-/* Rows of this node are never rechecked (it is no relation scan) */
+/*
+ * Under EvalPlanQual, ExecScan asks a scan with scanrelid 0 (as for a
+ * pushed-down join) to produce the rechecked row itself, through this
+ * method, instead of calling InferScanNext: the child holds the row
+ * version being rechecked, so the calls are made again for what the child
+ * returns now (one row, one request), and the scan tuple is filled.  Not
+ * doing so would leave the slot empty and lose the row (an UPDATE or
+ * DELETE skipping a concurrently updated row).
+ */
 static bool
 InferScanRecheck(ScanState *ss, TupleTableSlot *slot)
 {
-	return true;
+	TupleTableSlot *row;
+
+	Assert(slot == ss->ss_ScanTupleSlot);
+	row = InferScanNext(ss);
+	return !TupIsNull(row);
 }
 
 /* Returns the next row, with quals and projection applied by ExecScan */
@@ -444,6 +493,7 @@ EndInferScan(CustomScanState *node)
 {
 	InferScanState *state = (InferScanState *) node;
 
+	AbandonChunks(state);
 	if (state->http)
 		AwsHttpEnd(state->http);
 	state->http = NULL;
@@ -457,8 +507,10 @@ ReScanInferScan(CustomScanState *node)
 	InferScanState *state = (InferScanState *) node;
 	PlanState  *child = outerPlanState(node);
 
+	AbandonChunks(state);
 	if (state->http)
 		AwsHttpEnd(state->http);
+	ExecScanReScan(&node->ss);
 	while (state->nchunks > 0)
 		RetireHead(state);
 	state->head = 0;
