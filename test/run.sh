@@ -31,6 +31,20 @@ tally_tap() {
 	tally "$1" "$(grep -cE '^ok ' "$2")" "$(grep -cE '^not ok ' "$2")"
 }
 
+# Shows the failures and diagnostics of a TAP run ending with status $3 and
+# counts it; a run that failed with no "not ok" line (it did not build,
+# crashed or stopped before its plan) counts as one failure
+tally_tap_run() {
+	local bad
+	grep -E '^(not ok|#)' "$2" || true
+	bad=$(grep -cE '^not ok ' "$2")
+	if [ "$3" -ne 0 ] && [ "$bad" -eq 0 ]; then
+		tail -20 "$2"
+		bad=1
+	fi
+	tally "$1" "$(grep -cE '^ok ' "$2")" "$bad"
+}
+
 bash test/deps.sh || { echo "0 passed, 1 failed"; exit 1; }
 if ! { make -s -j2 && make -s server && make -s install; } >"$logs/build.log" 2>&1; then
 	cat "$logs/build.log"
@@ -40,15 +54,7 @@ fi
 
 # 1. C unit tests of the pure cores
 make -s unit >"$logs/unit.out" 2>&1
-unit_status=$?
-grep -E '^(not ok|#)' "$logs/unit.out" || true
-unit_failed=$(grep -cE '^not ok ' "$logs/unit.out")
-# a unit test that failed to build or crashed counts as one failure
-if [ "$unit_status" -ne 0 ] && [ "$unit_failed" -eq 0 ]; then
-	tail -20 "$logs/unit.out"
-	unit_failed=1
-fi
-tally "unit tests" "$(grep -cE '^ok ' "$logs/unit.out")" "$unit_failed"
+tally_tap_run "unit tests" "$logs/unit.out" $?
 
 # 1b. libFuzzer targets of the pure cores, a fixed time each (test/fuzz/)
 # a developer's run fuzzes briefly; CI (and make fuzz) take the full time
@@ -74,15 +80,7 @@ tally "regression tests" "$(grep -cE '\.\.\. +ok' "$logs/regress.out")" \
 # 3. the model server end to end, on a model exported from its own cluster
 pg_virtualenv -t -v 15 -o shared_preload_libraries=pg_infer \
 	bash test/model_server.sh >"$logs/model_server.out" 2>&1
-server_status=$?
-grep -E '^(not ok|#)' "$logs/model_server.out" || true
-server_failed=$(grep -cE '^not ok ' "$logs/model_server.out")
-# a script that stopped before its plan counts as one failure
-if [ "$server_status" -ne 0 ] && [ "$server_failed" -eq 0 ]; then
-	tail -20 "$logs/model_server.out"
-	server_failed=1
-fi
-tally "model server tests" "$(grep -cE '^ok ' "$logs/model_server.out")" "$server_failed"
+tally_tap_run "model server tests" "$logs/model_server.out" $?
 
 # 3b. RCF across machines: two shard clusters under postgres_fdw
 pg_virtualenv -t -v 15 -o shared_preload_libraries=pg_infer \
