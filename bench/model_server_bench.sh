@@ -162,8 +162,10 @@ python3 - "$work" "$runs" "$seconds" "$threads" >"$work/section.md" <<-'EOF'
 	  "Per row, the endpoint's echo model adds up four numbers; the model server parses four "
 	  "numbers and scores them against 100 trees (`rcf_forest_score`). At 500 rows per request "
 	  f"the server spent {big[4]} ms of CPU per 1,000 rows, so one CPU scores at most about "
-	  f"{1e6 / float(big[4]):,.0f} rows/s; with requests in flight the thread pool spreads them "
-	  "over the CPUs the load generator and the rest of the machine leave free."]
+	  f"{1e6 / float(big[4]):,.0f} rows/s. With 4 requests of 500 rows in flight the server "
+	  f"served {res[('server', 500, 4)][0] / big[0]:.2f}x the rows/s of 1 in flight: its "
+	  f"{threads} threads score in parallel, but share the CPUs with the load generator and "
+	  "whatever else the machine runs (see the load average)."]
 	print("\n".join(out))
 EOF
 
