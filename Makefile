@@ -27,6 +27,10 @@ REGRESS_OPTS = --inputdir=. --outputdir=test/results
 PG_CPPFLAGS = -I$(srcdir)/src $(shell xml2-config --cflags)
 PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Wno-missing-field-initializers -Wno-sign-compare
+# Debian's PGXS tracks no header dependencies: each object writes its own
+# (-MMD) and they are included below, so a changed header rebuilds what
+# includes it (and the JIT bitcode with it).
+PG_CFLAGS += -MMD -MP
 SHLIB_LINK = -lcurl -lcrypto -ljson-c -lxml2 -lz -lzstd -lm -lmariadb
 
 # federated_mysql's files see libmariadb's headers; the rest of the
@@ -49,11 +53,14 @@ SERVER_SRCS = $(wildcard server/ms_*.c)
 SERVER_PURE_SRCS = $(filter src/base/% src/rcf/% src/infer/%,$(PURE_SRCS))
 SERVER_LIBS = -lmicrohttpd -ljson-c -lm -pthread
 
-EXTRA_CLEAN = $(UNIT_TESTS) $(SERVER) test/results
+EXTRA_CLEAN = $(UNIT_TESTS) $(SERVER) test/results $(OBJS:.o=.d)
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+-include $(OBJS:.o=.d)
+$(OBJS:.o=.bc): %.bc: %.o
 
 test/unit/%: test/unit/%.c test/unit/unit.h $(PURE_SRCS) $(wildcard src/*/*.h)
 	$(CC) $(UNIT_CFLAGS) -o $@ $< $(PURE_SRCS) -ljson-c -lcrypto -lm
