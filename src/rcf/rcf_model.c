@@ -24,6 +24,8 @@
 #define MODEL_MAGIC		"RCFM"
 #define MODEL_HEADER	(8 + PARAMS_BYTES + 8)
 #define HALF_MAX		65504.0
+/* the least value a binary16 rounds to infinity (65504 + half its ulp) */
+#define HALF_ROUND_UP	65520.0
 #define EXP_LIMIT		200
 /* the largest scale exponent whose halves are all finite floats: 65504 *
  * 2^112 = 2^128 - 2^117 <= FLT_MAX = 2^128 - 2^104 */
@@ -79,10 +81,15 @@ rcf_half_encode(double x, int e)
 }
 
 /*
- * The scale exponent mapping the largest |x| m to at most 65504, but no more
- * than TOP_EXP.  Without that cap, x near FLT_MAX (3.402e38) took exponent
- * 113, where it rounded up to the half 32768, which decodes to 2^128: a
- * non-finite float the reader refused.
+ * The scale exponent for the largest |x| m: the finest at which m is held
+ * to a finite half, but no more than TOP_EXP.  Without that cap, x near
+ * FLT_MAX (3.402e38) took exponent 113, where it rounded up to the half
+ * 32768, which decodes to 2^128: a non-finite float the reader refused.
+ *
+ * m / 2^e up to HALF_ROUND_UP is held at 65504; choosing the coarser
+ * exponent there instead (as a bound of 65504 would) made the encoding
+ * not idempotent: m decoded to 65504 * 2^e, whose own exponent is the
+ * finer one, so a model written as JSON and read back changed its bytes.
  */
 static int
 scale_exponent(double m)
@@ -93,7 +100,7 @@ scale_exponent(double m)
 	if (!(m > 0))
 		return 0;
 	(void) frexp(m, &k);
-	e = ldexp(m, 16 - k) <= HALF_MAX ? k - 16 : k - 15;
+	e = ldexp(m, 16 - k) < HALF_ROUND_UP ? k - 16 : k - 15;
 	return e < TOP_EXP ? e : TOP_EXP;
 }
 

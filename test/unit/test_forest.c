@@ -522,6 +522,27 @@ test_json(void)
 	CHECK(m2 != NULL && len2 == len && memcmp(m, m2, len) == 0,
 		  "bytes -> json -> bytes is identical (%s)", err ? err : "ok");
 	CHECK(j2 != NULL && strcmp(j, j2) == 0, "json -> bytes -> json is identical");
+
+	/*
+	 * a largest value just above 65504 * 2^e (found by fuzz_rcf_json) is
+	 * written at the scale it is read back with: JSON in, bytes, JSON, bytes
+	 */
+	{
+		const char *in = "{\"version\":1,\"trees\":2,\"sample_size\":4,\"dims\":2,"
+			"\"time_decay\":0.01,\"seed\":6,\"points_seen\":10,"
+			"\"samples\":[[],[[0,-0],[73755555555555555544,38]]]}";
+		size_t		la,
+					lb;
+		uint8_t    *a = rcf_model_from_json(in, &la, A, &err);
+		char	   *ja = a ? rcf_model_to_json(a, la, A) : NULL;
+		uint8_t    *b = ja ? rcf_model_from_json(ja, &lb, A, &err) : NULL;
+
+		CHECK(b != NULL && la == lb && memcmp(a, b, la) == 0,
+			  "a largest value just above a scale step round-trips exactly");
+		A->free(A->ctx, a);
+		A->free(A->ctx, ja);
+		A->free(A->ctx, b);
+	}
 	free(m2);
 	m2 = rcf_model_from_json("{\"samples\":[[],[[1,2]]], \"seed\":18446744073709551615,"
 							 " \"dims\":2,\"trees\":2,\"sample_size\":4,\"points_seen\":1,"
