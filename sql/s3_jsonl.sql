@@ -26,6 +26,13 @@ SELECT * FROM s3_badjson;
 -- a value the column type rejects
 ALTER FOREIGN TABLE s3_badjson OPTIONS (SET uri 's3://pginfer-test/jsonl/badtype.jsonl');
 SELECT * FROM s3_badjson;
+-- integers up to 64 bits are read exactly, and larger numbers with a
+-- fraction or an exponent; a larger integer is refused, never clamped
+CREATE FOREIGN TABLE s3_bignum (id int, n numeric)
+	SERVER lake OPTIONS (uri 's3://pginfer-test/jsonl/bignum.jsonl', format 'jsonl');
+SELECT * FROM s3_bignum ORDER BY id;
+ALTER FOREIGN TABLE s3_bignum OPTIONS (SET uri 's3://pginfer-test/jsonl/toobig.jsonl');
+SELECT * FROM s3_bignum;
 -- the next query works
 SELECT count(*) FROM s3_events;
 -- COPY's options do not apply to JSON Lines

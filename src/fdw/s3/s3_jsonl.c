@@ -222,6 +222,26 @@ Member(json_object *row, const char *name)
 	return NULL;
 }
 
+/*
+ * Fails on an integer json-c could not hold: it clamps integers beyond
+ * 64 bits to 18446744073709551615 or -9223372036854775808 without a word,
+ * so either value may stand for a different number and is refused rather
+ * than read wrong.
+ */
+static void
+CheckIntegerInRange(json_object *value)
+{
+	int64		signed_value = json_object_get_int64(value);
+
+	if ((signed_value >= 0 && json_object_get_uint64(value) == UINT64_MAX) ||
+		signed_value == PG_INT64_MIN)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("JSON integer too large to read exactly"),
+				 errdetail("Integers from -9223372036854775807 to 18446744073709551614 are read exactly; the JSON parser clamps others to those limits."),
+				 errhint("Write larger numbers with a decimal point or an exponent (1e20), or as strings.")));
+}
+
 /* The text a JSON value gives a column, in the database encoding */
 static char *
 ValueText(json_object *value)
@@ -240,6 +260,8 @@ ValueText(json_object *value)
 	}
 	else
 	{
+		if (json_object_is_type(value, json_type_int))
+			CheckIntegerInRange(value);
 		text = json_object_to_json_string_ext(value, JSON_C_TO_STRING_PLAIN);
 		len = strlen(text);
 	}
