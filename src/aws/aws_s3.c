@@ -21,6 +21,7 @@
 
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
+#include "utils/xml.h"
 
 #include "aws/aws_s3.h"
 #include "aws/sigv4.h"
@@ -244,6 +245,196 @@ S3ListObjects(const S3Endpoint *ep, const char *bucket, const char *prefix,
 	} while (token != NULL);
 	AwsHttpEnd(batch);
 	return objects;
+}
+
+/*--- Writing ---*/
+
+/* Sends a prepared write request and waits for its outcome */
+static void
+Send(AwsHttpRequest *request, S3Counters *counters)
+{
+	AwsHttpBatch *batch = AwsHttpBegin(1);
+
+	AwsHttpAdd(batch, request);
+	AwsHttpWait(batch, request);
+	AwsHttpEnd(batch);
+	counters->put_requests++;
+	counters->retries += request->attempts - 1;
+	counters->bytes_sent += request->bytes_sent;
+}
+
+/* Writes a whole object, never over an existing one; see aws_s3.h */
+void
+S3PutObject(const S3Endpoint *ep, const char *bucket, const char *key,
+			const char *body, size_t len, S3Counters *counters)
+{
+	AwsHttpRequest request;
+
+	S3RequestInit(&request, ep, "PUT", S3Url(ep, bucket, key, NULL));
+	request.body = body;
+	request.body_len = len;
+	request.headers = list_make1("If-None-Match: *");
+	Send(&request, counters);
+	if (request.status != 200)
+		S3ReportFailure(&request, "could not write", bucket, key);
+}
+
+/* The text of the first element named name anywhere under node, or NULL */
+static char *
+FindText(xmlNodePtr node, const char *name)
+{
+	for (xmlNodePtr n = node; n; n = n->next)
+	{
+		char	   *found;
+
+		if (IsElement(n, name))
+			return NodeText(n);
+		if (n->type == XML_ELEMENT_NODE && (found = FindText(n->children, name)))
+			return found;
+	}
+	return NULL;
+}
+
+/*
+ * The text of element name in an XML reply whose root is root_name; NULL
+ * when the reply is not such a document (S3 may answer 200 with <Error>)
+ */
+static char *
+ReplyElement(const AwsHttpRequest *request, const char *root_name,
+			 const char *name)
+{
+	xmlDocPtr	doc = xmlReadMemory(request->response.data, request->response.len,
+									"reply.xml", NULL, XML_OPTIONS);
+	char	   *text = NULL;
+
+	if (doc == NULL)
+		return NULL;
+	PG_TRY();
+	{
+		xmlNodePtr	root = xmlDocGetRootElement(doc);
+
+		if (root && IsElement(root, root_name))
+			text = FindText(root->children, name);
+	}
+	PG_FINALLY();
+	{
+		xmlFreeDoc(doc);
+	}
+	PG_END_TRY();
+	return text;
+}
+
+/* Starts a multipart upload; returns its upload id */
+char *
+S3CreateUpload(const S3Endpoint *ep, const char *bucket, const char *key,
+			   S3Counters *counters)
+{
+	AwsHttpRequest request;
+	char	   *upload_id;
+
+	S3RequestInit(&request, ep, "POST", S3Url(ep, bucket, key, "uploads="));
+	Send(&request, counters);
+	upload_id = request.status == 200 ?
+		ReplyElement(&request, "InitiateMultipartUploadResult", "UploadId") : NULL;
+	if (upload_id == NULL)
+		S3ReportFailure(&request, "could not start an upload to", bucket, key);
+	return upload_id;
+}
+
+/* The query naming an upload (and a part) */
+static char *
+UploadQuery(const char *upload_id, int part)
+{
+	StringInfoData query;
+
+	initStringInfo(&query);
+	if (part > 0)
+		appendStringInfo(&query, "partNumber=%d&", part);
+	appendStringInfoString(&query, "uploadId=");
+	AppendEncoded(&query, upload_id, false);
+	return query.data;
+}
+
+/* Uploads one part; returns its ETag */
+char *
+S3UploadPart(const S3Endpoint *ep, const char *bucket, const char *key,
+			 const char *upload_id, int part, const char *body, size_t len,
+			 S3Counters *counters)
+{
+	AwsHttpRequest request;
+
+	S3RequestInit(&request, ep, "PUT", S3Url(ep, bucket, key, UploadQuery(upload_id, part)));
+	request.body = body;
+	request.body_len = len;
+	request.capture[0] = "ETag";
+	Send(&request, counters);
+	if (request.status != 200 || request.captured[0] == NULL)
+		S3ReportFailure(&request, "could not upload a part of", bucket, key);
+	return request.captured[0];
+}
+
+/* Completes an upload from its parts' ETags: the object appears */
+void
+S3CompleteUpload(const S3Endpoint *ep, const char *bucket, const char *key,
+				 const char *upload_id, List *etags, S3Counters *counters)
+{
+	AwsHttpRequest request;
+	StringInfoData body;
+	ListCell   *lc;
+
+	initStringInfo(&body);
+	appendStringInfoString(&body, "<CompleteMultipartUpload>");
+	foreach(lc, etags)
+	{
+		char	   *etag = escape_xml(strVal(lfirst(lc)));
+
+		appendStringInfo(&body, "<Part><PartNumber>%d</PartNumber><ETag>%s</ETag></Part>",
+						 foreach_current_index(lc) + 1, etag);
+	}
+	appendStringInfoString(&body, "</CompleteMultipartUpload>");
+	S3RequestInit(&request, ep, "POST", S3Url(ep, bucket, key, UploadQuery(upload_id, 0)));
+	request.body = body.data;
+	request.body_len = body.len;
+	request.headers = list_make1("Content-Type: application/xml");
+	Send(&request, counters);
+	if (request.status != 200 ||
+		ReplyElement(&request, "CompleteMultipartUploadResult", "Key") == NULL)
+		S3ReportFailure(&request, "could not complete the upload of", bucket, key);
+}
+
+/*
+ * Drops an upload's parts; never raises an ERROR: returns NULL when done,
+ * else why not (S3's status, or the ERROR it caught)
+ */
+char *
+S3AbortUpload(const S3Endpoint *ep, const char *bucket, const char *key,
+			  const char *upload_id)
+{
+	MemoryContext context = CurrentMemoryContext;
+	char	   *volatile why = NULL;
+
+	PG_TRY();
+	{
+		S3Counters	counters = {0};
+		AwsHttpRequest request;
+
+		S3RequestInit(&request, ep, "DELETE", S3Url(ep, bucket, key, UploadQuery(upload_id, 0)));
+		Send(&request, &counters);
+		if (request.status != 204 && request.status != 200 && request.status != 404)
+			why = request.status ? psprintf("S3 answered HTTP %ld.", request.status) :
+				psprintf("No reply: %s.", request.transport_reason);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(context);
+		edata = CopyErrorData();
+		FlushErrorState();
+		why = psprintf("%s.", edata->message);
+	}
+	PG_END_TRY();
+	return why;
 }
 
 /*--- Errors ---*/

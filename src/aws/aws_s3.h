@@ -67,6 +67,29 @@ extern List *S3ListObjects(const S3Endpoint *ep, const char *bucket,
 						   const char *prefix, S3Counters *counters);
 
 /*
+ * Writing objects.  S3PutObject writes a whole object in one request, with
+ * "If-None-Match: *" so an existing key is never overwritten (a server that
+ * honours it answers 412).  A multipart upload is created, given parts
+ * (numbered from 1, each but the last at least 5 MB) and completed, which
+ * is when the object appears; S3AbortUpload drops its parts.  All raise
+ * the ERROR of a failed request but S3AbortUpload, which returns why it
+ * failed (NULL when it did not).
+ */
+extern void S3PutObject(const S3Endpoint *ep, const char *bucket,
+						const char *key, const char *body, size_t len,
+						S3Counters *counters);
+extern char *S3CreateUpload(const S3Endpoint *ep, const char *bucket,
+							const char *key, S3Counters *counters);
+extern char *S3UploadPart(const S3Endpoint *ep, const char *bucket,
+						  const char *key, const char *upload_id, int part,
+						  const char *body, size_t len, S3Counters *counters);
+extern void S3CompleteUpload(const S3Endpoint *ep, const char *bucket,
+							 const char *key, const char *upload_id,
+							 List *etags, S3Counters *counters);
+extern char *S3AbortUpload(const S3Endpoint *ep, const char *bucket,
+						   const char *key, const char *upload_id);
+
+/*
  * Raises the ERROR for a failed S3 request on s3://bucket/key (key may be
  * NULL): the SQLSTATE from S3's error code (NoSuchBucket and NoSuchKey
  * undefined_file, credentials errors invalid_authorization_specification,

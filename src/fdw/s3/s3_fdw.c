@@ -56,6 +56,8 @@ static const FdwOption s3_options[] = {
 	{"uri", ForeignTableRelationId, FDW_OPTION_TEXT},
 	{"format", ForeignTableRelationId, FDW_OPTION_ENUM, .choices = formats},
 	{"compression", ForeignTableRelationId, FDW_OPTION_ENUM, .choices = compressions},
+	{"part_size", ForeignTableRelationId, FDW_OPTION_INT,
+	.min = 5 * 1024 * 1024, .max = INT64CONST(5) * 1024 * 1024 * 1024},
 	/* COPY's own, checked by COPY */
 	{"header", ForeignTableRelationId, FDW_OPTION_TEXT},
 	{"delimiter", ForeignTableRelationId, FDW_OPTION_TEXT},
@@ -296,6 +298,7 @@ S3GetTable(Oid relid, Oid userid)
 		table->list_prefix = table->pattern;
 	table->format = FormatOf(ft->options);
 	table->compression = CompressionOf(ft->options);
+	table->part_size = FdwOptionInt(ft->options, "part_size", 8 * 1024 * 1024);
 	if (table->format != S3_FORMAT_JSONL)
 		table->copy_options = list_concat(CopyOptions(ft->options, table->format),
 										  ColumnCopyOptions(relid));
@@ -341,6 +344,12 @@ federated_s3_handler(PG_FUNCTION_ARGS)
 	routine->IterateForeignScan = S3IterateForeignScan;
 	routine->ReScanForeignScan = S3ReScanForeignScan;
 	routine->EndForeignScan = S3EndForeignScan;
+	routine->IsForeignRelUpdatable = S3IsForeignRelUpdatable;
+	routine->BeginForeignModify = S3BeginForeignModify;
+	routine->ExecForeignInsert = S3ExecForeignInsert;
+	routine->EndForeignModify = S3EndForeignModify;
+	routine->BeginForeignInsert = S3BeginForeignInsert;
+	routine->EndForeignInsert = S3EndForeignInsert;
 	routine->IsForeignScanParallelSafe = S3IsForeignScanParallelSafe;
 	routine->EstimateDSMForeignScan = S3EstimateDSMForeignScan;
 	routine->InitializeDSMForeignScan = S3InitializeDSMForeignScan;

@@ -57,6 +57,7 @@ typedef struct S3Table
 	S3Format	format;
 	S3Compression compression;
 	List	   *copy_options;	/* DefElems for BeginCopyFrom */
+	int64		part_size;		/* INSERT: multipart above this many bytes */
 } S3Table;
 
 /* One object a scan reads, as the plan carries it */
@@ -126,6 +127,18 @@ extern void S3ReInitializeDSMForeignScan(ForeignScanState *node,
 										 ParallelContext *pcxt, void *coordinate);
 extern void S3InitializeWorkerForeignScan(ForeignScanState *node,
 										  shm_toc *toc, void *coordinate);
+
+/*--- in s3_modify.c (INSERT) ---*/
+
+extern int	S3IsForeignRelUpdatable(Relation rel);
+extern void S3BeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
+								 List *fdw_private, int subplan_index, int eflags);
+extern TupleTableSlot *S3ExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
+										   TupleTableSlot *slot,
+										   TupleTableSlot *plan_slot);
+extern void S3EndForeignModify(EState *estate, ResultRelInfo *rinfo);
+extern void S3BeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo);
+extern void S3EndForeignInsert(EState *estate, ResultRelInfo *rinfo);
 
 /*--- in s3_jsonl.c (JSON Lines rows) ---*/
 
