@@ -45,6 +45,35 @@ const S3_CODES = {
 
 const stats = { requests: 0, rejected: 0, by_operation: {} };
 let faults = [];
+let store = null;				// s3rver's, for the operations it lacks
+
+// s3rver 3.7 has no AbortMultipartUpload (it answers 405): the directory
+// where it keeps an upload's parts, which aborting removes
+function uploadDir(bucket, uploadId) {
+  return path.join(store.getResourcePath(bucket, undefined, 'uploads'), uploadId || '');
+}
+
+// How many multipart uploads are neither completed nor aborted
+function openUploads() {
+  let n = 0;
+  for (const bucket of fixtures.buckets) {
+    const dir = uploadDir(bucket, '');
+    if (fs.existsSync(dir)) n += fs.readdirSync(dir).length;
+  }
+  return n;
+}
+
+// AbortMultipartUpload as S3 does it: the parts go, 204; 404 when unknown
+function abortUpload(res, url) {
+  const bucket = decodeURIComponent(url.pathname.split('/')[1]);
+  const id = url.searchParams.get('uploadId');
+  const dir = uploadDir(bucket, id);
+  if (!id || id.includes('/') || id.includes('..') || !fs.existsSync(dir))
+    return sendError(res, 404, 'NoSuchUpload', 'The specified upload does not exist.');
+  fs.rmSync(dir, { recursive: true, force: true });
+  res.writeHead(204);
+  res.end();
+}
 let requestId = 0;
 
 // Parses the command line: --port N, --fixtures
@@ -112,7 +141,7 @@ async function control(req, res, url) {
     res.writeHead(200, { 'Content-Type': 'application/json' });
     res.end(body);
   };
-  if (url.pathname === '/_proxy/stats') return reply(stats);
+  if (url.pathname === '/_proxy/stats') return reply({ ...stats, open_uploads: openUploads() });
   if (url.pathname === '/_proxy/reset') {
     stats.requests = 0;
     stats.rejected = 0;
@@ -211,6 +240,7 @@ async function handle(req, res, verifier, target) {
   }
   const fault = takeFault(operation) || takeFault(req.method);
   if (fault && fault.status) return sendError(res, fault.status, fault.code || 'InternalError', 'Injected by the test proxy.');
+  if (operation === 'AbortMultipartUpload') return abortUpload(res, url);
   forward(req, res, body, target, fault);
 }
 
@@ -238,6 +268,7 @@ async function main() {
     serviceEndpoint: 'localhost', resetOnClose: true,
   });
   const target = await s3rver.run();
+  store = s3rver.store;
   if (args.fixtures) await loadFixtures(target);
 
   const verifier = new SigV4Verifier(CREDENTIALS);

@@ -59,6 +59,12 @@ INSERT INTO s3_out_big SELECT g, repeat('x', 40) FROM generate_series(1, 300000)
 SELECT count(*), sum(id) FROM s3_out_big;
 SELECT by_operation - 'ListObjectsV2' - 'GetObject' AS writes FROM s3_test_requests();
 
+-- an existing key is never overwritten: a 412 to the conditional PUT fails
+-- the INSERT (s3rver ignores If-None-Match, so the proxy answers for S3)
+SELECT s3_test_proxy('/_proxy/fault', '{"operation": "PutObject", "status": 412, "code": "PreconditionFailed"}') ->> 'ok' AS fault;
+INSERT INTO s3_out_csv VALUES (7);
+SELECT count(*) FROM s3_out_csv;
+
 -- a failed INSERT aborts its upload and leaves no object
 CREATE FOREIGN TABLE s3_out_failed (id int, pad text)
 	SERVER lake OPTIONS (uri 's3://pginfer-test/written/failed/', part_size '5242880');
@@ -66,6 +72,7 @@ SELECT s3_test_proxy('/_proxy/reset') ->> 'ok' AS reset;
 INSERT INTO s3_out_failed SELECT g, repeat('x', 40) || (1 / (250000 - g)) FROM generate_series(1, 300000) g;
 SELECT count(*) FROM s3_out_failed;
 SELECT by_operation - 'ListObjectsV2' - 'GetObject' AS writes FROM s3_test_requests();
+SELECT s3_test_proxy('/_proxy/stats') ->> 'open_uploads' AS open_uploads;
 -- so does a cancelled one
 SELECT s3_test_proxy('/_proxy/reset') ->> 'ok' AS reset;
 SET statement_timeout = '5s';
@@ -80,6 +87,7 @@ SELECT coalesce((by_operation->>'CreateMultipartUpload')::int, 0) =
 	   by_operation ? 'CompleteMultipartUpload' AS completed,
 	   by_operation ? 'PutObject' AS put
 FROM s3_test_requests();
+SELECT s3_test_proxy('/_proxy/stats') ->> 'open_uploads' AS open_uploads;
 -- and a failed single PUT writes nothing at all
 INSERT INTO s3_out_failed SELECT g, (1 / (3 - g))::text FROM generate_series(1, 5) g;
 SELECT count(*) FROM s3_out_failed;

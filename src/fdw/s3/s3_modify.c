@@ -139,6 +139,11 @@ AppendJsonValue(S3Writer *w, Oid type, const char *value)
 {
 	if (type == BOOLOID)
 		appendStringInfoString(&w->line, value[0] == 't' ? "true" : "false");
+	else if ((type == JSONOID || type == JSONBOID) && value[0] == '"')
+	{
+		/* the reader unquotes a JSON string: quote it twice to keep it one */
+		escape_json(&w->line, value);
+	}
 	else if (JsonScalarType(type) && strcmp(value, "NaN") != 0 &&
 			 strstr(value, "Infinity") == NULL)
 		appendStringInfoString(&w->line, value);
