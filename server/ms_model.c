@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/base.h"
 #include "model_server.h"
 
 /* Writes a message into errbuf; returns NULL for the caller to return */
@@ -50,19 +51,6 @@ is_space(char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-/* The value of a hex digit, or -1 */
-static int
-hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Decodes the hex digits text[start..end) into a new buffer; NULL with a
  * message naming the byte offset in the file when a digit is bad.
@@ -85,8 +73,8 @@ hex_decode(const char *text, size_t start, size_t end, size_t *len,
 		return load_error(errbuf, errlen, "out of memory");
 	for (i = start; i < end; i += 2)
 	{
-		hi = hex_value(text[i]);
-		lo = hex_value(text[i + 1]);
+		hi = pi_hex_value(text[i]);
+		lo = pi_hex_value(text[i + 1]);
 		if (hi < 0 || lo < 0)
 		{
 			free(bytes);

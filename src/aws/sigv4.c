@@ -77,26 +77,13 @@ is_unreserved(unsigned char c)
 		c == '~';
 }
 
-/* Value of a hex digit, or -1 */
-static int
-hex_value(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* True if s[0..len) starts with a valid "%XX" escape */
 static bool
 is_escape(const char *s, size_t len)
 {
 	return len >= 3 && s[0] == '%' &&
-		hex_value((unsigned char) s[1]) >= 0 &&
-		hex_value((unsigned char) s[2]) >= 0;
+		pi_hex_value(s[1]) >= 0 &&
+		pi_hex_value(s[2]) >= 0;
 }
 
 /*
@@ -117,8 +104,8 @@ append_encoded(PiBuf *buf, const char *src, size_t len, bool keep_slash,
 
 		if (decode_escapes && is_escape(src + i, len - i))
 		{
-			c = (unsigned char) (hex_value((unsigned char) src[i + 1]) * 16 +
-								 hex_value((unsigned char) src[i + 2]));
+			c = (unsigned char) (pi_hex_value(src[i + 1]) * 16 +
+								 pi_hex_value(src[i + 2]));
 			i += 2;
 		}
 		if (is_unreserved(c) || (keep_slash && c == '/'))

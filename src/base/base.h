@@ -121,6 +121,19 @@ pi_ascii_lower(char c)
 	return (c >= 'A' && c <= 'Z') ? (char) (c - 'A' + 'a') : c;
 }
 
+/* The value of an ASCII hex digit, or -1 */
+static inline int
+pi_hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 /* Whether two NUL-terminated strings are equal, ignoring ASCII case */
 extern bool pi_ascii_caseeq(const char *a, const char *b);
 

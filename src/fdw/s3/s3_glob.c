@@ -14,6 +14,7 @@
  */
 #include <string.h>
 
+#include "base/base.h"
 #include "fdw/s3/s3_glob.h"
 
 /* Deepest nesting of '*' and '{' backtracking before a match gives up */
@@ -213,19 +214,6 @@ s3_partition_value(const char *key, const char *name, size_t *len)
 	return NULL;
 }
 
-/* The value of a hex digit, or -1 */
-static int
-hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decodes hive's %XX escapes; see s3_glob.h */
 size_t
 s3_partition_decode(const char *src, size_t len, char *dst)
@@ -235,9 +223,9 @@ s3_partition_decode(const char *src, size_t len, char *dst)
 	for (size_t i = 0; i < len; i++)
 	{
 		if (src[i] == '%' && i + 2 < len &&
-			hex_value(src[i + 1]) >= 0 && hex_value(src[i + 2]) >= 0)
+			pi_hex_value(src[i + 1]) >= 0 && pi_hex_value(src[i + 2]) >= 0)
 		{
-			dst[n++] = (char) (hex_value(src[i + 1]) * 16 + hex_value(src[i + 2]));
+			dst[n++] = (char) (pi_hex_value(src[i + 1]) * 16 + pi_hex_value(src[i + 2]));
 			i += 2;
 		}
 		else
