@@ -40,11 +40,13 @@ src/fdw/mysql/%.o src/fdw/mysql/%.bc: override CPPFLAGS += $(MARIADB_CFLAGS)
 
 # The pure cores: no PostgreSQL header, linked directly by unit tests and
 # benchmarks.
-PURE_SRCS = $(wildcard src/base/*.c src/rcf/rcf_utils.c src/rcf/rcf_sampler.c src/rcf/rcf_tree.c src/rcf/rcf_forest.c src/rcf/rcf_model.c src/rcf/rcf_json.c src/rcf/rcf_pool.c src/aws/sigv4.c src/infer/codec_*.c src/fdw/s3/s3_glob.c)
+PURE_SRCS = $(wildcard src/base/*.c src/rcf/rcf_utils.c src/rcf/rcf_sampler.c src/rcf/rcf_tree.c src/rcf/rcf_forest.c src/rcf/rcf_model.c src/rcf/rcf_json.c src/rcf/rcf_pool.c src/aws/sigv4.c src/aws/aws_service.c src/infer/codec_*.c src/fdw/s3/s3_glob.c)
 # the detector (rcf_detector.c) and what it asks of the forest (rcf_expect.c)
 PURE_SRCS += src/rcf/rcf_detector.c src/rcf/rcf_expect.c
 UNIT_TESTS = $(patsubst %.c,%,$(wildcard test/unit/test_*.c))
-UNIT_CFLAGS = -O2 -g -std=gnu11 -Wall -Wextra -Werror -Isrc
+UNIT_CFLAGS = -O2 -g -std=gnu11 -Wall -Wextra -Werror -Isrc $(shell xml2-config --cflags)
+# what the pure cores link: json-c (codecs), libcrypto (SigV4), libxml2 (S3 errors)
+PURE_LIBS = -ljson-c -lcrypto -lxml2 -lm
 
 # The model server (doc/model_server.md): a program of its own on the RCF
 # core, the codecs and libmicrohttpd; never part of the extension's library.
@@ -63,7 +65,7 @@ include $(PGXS)
 $(OBJS:.o=.bc): %.bc: %.o
 
 test/unit/%: test/unit/%.c test/unit/unit.h $(PURE_SRCS) $(wildcard src/*/*.h)
-	$(CC) $(UNIT_CFLAGS) -o $@ $< $(PURE_SRCS) -ljson-c -lcrypto -lm
+	$(CC) $(UNIT_CFLAGS) -o $@ $< $(PURE_SRCS) $(PURE_LIBS)
 
 # the unit test of the model server links its HTTP-free parts too
 test/unit/test_model_server: test/unit/test_model_server.c test/unit/unit.h $(SERVER_SRCS) $(SERVER_PURE_SRCS) $(wildcard src/*/*.h) server/model_server.h
@@ -72,7 +74,7 @@ test/unit/test_model_server: test/unit/test_model_server.c test/unit/unit.h $(SE
 $(SERVER): server/model_server.c $(SERVER_SRCS) server/model_server.h $(SERVER_PURE_SRCS) $(wildcard src/*/*.h)
 	$(CC) $(UNIT_CFLAGS) -o $@ server/model_server.c $(SERVER_SRCS) $(SERVER_PURE_SRCS) $(SERVER_LIBS)
 
-.PHONY: unit test demo server fuzz test-memory print-pure-srcs
+.PHONY: unit test demo server fuzz test-memory print-pure-srcs print-pure-libs
 server: $(SERVER)
 
 unit: $(UNIT_TESTS)
@@ -92,3 +94,6 @@ test-memory:
 
 print-pure-srcs:
 	@echo $(PURE_SRCS)
+
+print-pure-libs:
+	@echo $(shell xml2-config --cflags) $(PURE_LIBS)

@@ -1,9 +1,16 @@
 /*-------------------------------------------------------------------------
  *
  * aws.h
- *	  The AWS plumbing shared by inference and (later) the S3 wrapper:
- *	  settings, the credential chain, and an HTTP layer on libcurl that
- *	  signs, retries and runs several requests at once.
+ *	  The AWS plumbing shared by inference and the S3 wrapper: settings,
+ *	  the credential chain, and an HTTP layer on libcurl that signs,
+ *	  retries and runs several requests at once.
+ *
+ * Layers, top down: a caller (inference, aws_s3.c) resolves the region and
+ * credentials (the chain of aws_credentials.c, or a user mapping's keys)
+ * and hands them to each request with the service's profile
+ * (aws_service.h); the transport (aws_http.c) signs, sends and retries as
+ * the profile says, and never looks up credentials, a region or a service
+ * rule itself.  aws_report.c turns a failed request into an ERROR.
  *
  *-------------------------------------------------------------------------
  */
@@ -12,6 +19,8 @@
 
 #include "lib/stringinfo.h"
 #include "nodes/pg_list.h"
+
+#include "aws/aws_service.h"
 
 /*--- in aws_config.c -------------------------------------------------------*/
 
@@ -56,9 +65,10 @@ extern const char *AwsGetRegion(void);
 
 /*
  * Overwrites with '*' every occurrence in text of a credential this backend
- * holds (key id, secret, token), so remote text can be shown safely.
+ * holds (key id, secret, token) and of those in also (may be NULL), so
+ * remote text can be shown safely.
  */
-extern void AwsRedactCredentials(char *text);
+extern void AwsRedactCredentials(char *text, const AwsCredentials *also);
 
 /*--- in aws_http.c ---------------------------------------------------------*/
 
@@ -80,20 +90,28 @@ typedef struct AwsHttpRequest
 	/* set by the caller */
 	const char *url;			/* full URL */
 	const char *method;			/* "POST", "GET", ... */
-	const char *service;		/* SigV4 service name; NULL sends unsigned */
+	const AwsServiceProfile *service;	/* signing and error rules; NULL:
+										 * unsigned, plain HTTP rules */
 	List	   *headers;		/* "Name: value" strings, besides signing's */
 	const char *body;
 	size_t		body_len;
 	void	   *private_data;	/* the caller's, untouched */
 
 	/*
-	 * Optional, set by the caller: the signing context (NULL: the backend's
-	 * region and credential chain), UNSIGNED-PAYLOAD in place of the body's
-	 * hash (S3 only), a reply sink, and reply headers to capture.  A request
-	 * whose sink has received data is not retried: the caller resumes it.
+	 * The signing context: the request is signed when it has a service and
+	 * credentials (the caller resolved them, see AwsGetCredentials), for
+	 * region, which it then needs.  The credentials are also masked in any
+	 * remote text shown.
 	 */
 	const char *region;
 	const AwsCredentials *credentials;
+
+	/*
+	 * Optional, set by the caller: UNSIGNED-PAYLOAD in place of the body's
+	 * hash (where the service allows it), a reply sink, and reply headers
+	 * to capture.  A request whose sink has received data is not retried:
+	 * the caller resumes it.
+	 */
 	bool		unsigned_payload;
 	AwsReplySink sink;
 	void	   *sink_arg;
@@ -107,6 +125,7 @@ typedef struct AwsHttpRequest
 	char	   *transport_error;	/* curl's message when no reply came */
 	char	   *transport_reason;	/* the same without host or URL */
 	bool		reply_too_large;	/* stopped at pg_infer.max_reply_size */
+	int			reply_class;	/* AWS_REPLY_* bits of a non-2xx reply */
 	char	   *captured[AWS_MAX_CAPTURED_HEADERS];	/* values, or NULL */
 	size_t		sunk;			/* body bytes given to the sink */
 	int			attempts;		/* 1 + retries */
@@ -124,10 +143,11 @@ typedef struct AwsHttpRequest
  * goes first (an ERROR), its requests are stopped then, so a caller may
  * keep requests in flight while it does other work.
  *
- * Each request is signed (when it has a service) at every attempt and
- * retried with exponential backoff and jitter on throttling (HTTP 429, or
- * an error type naming throttling), 5xx and connection errors, up to
- * pg_infer.max_retries times; never on other 4xx.  A query cancel or
+ * Each request is signed (when it has a service and credentials) at
+ * every attempt and retried with exponential backoff and jitter on
+ * connection errors and on the replies its service's classifier calls
+ * transient (throttling, 5xx, ...), up to pg_infer.max_retries times.  A
+ * query cancel or
  * statement_timeout stops every transfer at once.  The caller checks
  * status 200 and reports failures (see AwsHttpReportFailure).
  */
@@ -147,16 +167,6 @@ extern void AwsHttpEnd(AwsHttpBatch *batch);
 extern bool AwsHttpStep(AwsHttpBatch *batch, AwsHttpRequest *request);
 
 /*
- * Raises the ERROR for a failed request: names "what" (e.g. the endpoint),
- * the HTTP status and AWS error type, with the remote message in the
- * detail; never any credential.  Remote text is redacted before it is
- * clipped; a transport error names the host or URL to superusers only
- * (with any userinfo password masked).
- */
-extern void AwsHttpReportFailure(const AwsHttpRequest *request,
-								 const char *what);
-
-/*
  * One unsigned request with its own short timeout and no retry, for the
  * instance and container metadata services.  Returns false with *error set
  * when no reply came; else the status and at most 64 kB of body.
@@ -170,5 +180,30 @@ extern bool AwsHttpFetch(const char *method, const char *url, List *headers,
  * value must never become an HTTP header or a part of a URL.
  */
 extern bool AwsHasControlCharacter(const char *text);
+
+/* A copy of text with every occurrence of url's userinfo password masked */
+extern char *AwsMaskUrlPassword(const char *text, const char *url);
+
+/*--- in aws_report.c -------------------------------------------------------*/
+
+/*
+ * Raises the ERROR for a failed request: names "what" (e.g. the endpoint),
+ * the HTTP status and AWS error type, with the remote message in the
+ * detail; never any credential.  Remote text is redacted before it is
+ * clipped; a transport error names the host or URL to superusers only
+ * (with any userinfo password masked).
+ */
+extern void AwsHttpReportFailure(const AwsHttpRequest *request,
+								 const char *what);
+
+/*
+ * Remote text (len bytes) made safe to show: every credential this backend
+ * holds and those of the request masked first (so clipping never leaves
+ * the prefix of one), control characters blanked, cut at the first byte
+ * invalid in the database encoding (non-ASCII bytes become '?' unless it
+ * is UTF-8), clipped to limit bytes with "..." after.
+ */
+extern char *AwsSafeRemoteText(const char *text, size_t len, int limit,
+							   const AwsCredentials *credentials);
 
 #endif							/* PG_INFER_AWS_H */

@@ -703,25 +703,35 @@ AwsGetRegion(void)
 	return region;
 }
 
-/* Overwrites every cached credential found in text with '*' */
-void
-AwsRedactCredentials(char *text)
+/* Overwrites with '*' every occurrence of secret in text */
+static void
+MaskSecret(char *text, const char *secret)
 {
-	const char *secrets[3];
+	char	   *p;
+	size_t		n;
 
-	if (text == NULL || cred_source == CRED_NONE)
+	if (secret == NULL || (n = strlen(secret)) < 4)
 		return;
-	secrets[0] = cred.access_key_id;
-	secrets[1] = cred.secret_access_key;
-	secrets[2] = cred.session_token;
-	for (int i = 0; i < 3; i++)
-	{
-		char	   *p;
-		size_t		n;
+	while ((p = strstr(text, secret)) != NULL)
+		memset(p, '*', n);
+}
 
-		if (secrets[i] == NULL || (n = strlen(secrets[i])) < 4)
-			continue;
-		while ((p = strstr(text, secrets[i])) != NULL)
-			memset(p, '*', n);
+/* Overwrites every cached credential, and those of also, found in text */
+void
+AwsRedactCredentials(char *text, const AwsCredentials *also)
+{
+	if (text == NULL)
+		return;
+	if (cred_source != CRED_NONE)
+	{
+		MaskSecret(text, cred.access_key_id);
+		MaskSecret(text, cred.secret_access_key);
+		MaskSecret(text, cred.session_token);
+	}
+	if (also)
+	{
+		MaskSecret(text, also->access_key_id);
+		MaskSecret(text, also->secret_access_key);
+		MaskSecret(text, also->session_token);
 	}
 }

@@ -16,6 +16,11 @@
  * multi handle (libcurl then closes a connection left mid-transfer) and
  * reset, so nothing leaks and the next query starts clean.
  *
+ * The transport knows no service and no credential source: a request
+ * brings its service profile (SigV4 name and options, the classifier that
+ * says which failed replies are retried and which are throttling), its
+ * region and its credentials, resolved by the caller.
+ *
  * libcurl callbacks never raise an ERROR (a longjmp through libcurl would
  * corrupt it): the body is grown with allocations that return NULL on
  * failure, and headers are copied into fixed buffers.
@@ -23,7 +28,7 @@
  * Nothing here logs or reports headers: the Authorization header and the
  * session token only ever go to libcurl.  Header lines and URLs with a
  * control character are refused (no header or request can be smuggled in);
- * remote text is redacted before it is clipped and shown.
+ * remote text is shown only through aws_report.c, which redacts it.
  *
  * IDENTIFICATION
  *	  src/aws/aws_http.c
@@ -35,10 +40,8 @@
 #include <time.h>
 
 #include <curl/curl.h>
-#include <json-c/json.h>
 
 #include "common/pg_prng.h"
-#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "storage/latch.h"
 #include "utils/memutils.h"
@@ -57,12 +60,8 @@
 #define MAX_CONNECTIONS			64
 /* Most body bytes AwsHttpFetch keeps */
 #define MAX_FETCH_BODY			(64 * 1024)
-/* Most bytes of a remote message shown in an error */
-#define MAX_REMOTE_MESSAGE		500
 /* Room for one response header value we keep (longer ones are dropped) */
 #define HEADER_VALUE_MAX		256
-/* Most bytes of an AWS error type shown in a message */
-#define MAX_ERROR_TYPE_SHOWN	100
 
 /* Where a request stands */
 typedef enum TransferState
@@ -416,8 +415,8 @@ UrlPassword(const char *url)
 }
 
 /* A copy of text with every occurrence of the URL's password masked */
-static char *
-MaskUrlPassword(const char *text, const char *url)
+char *
+AwsMaskUrlPassword(const char *text, const char *url)
 {
 	char	   *copy = pstrdup(text);
 	char	   *password = UrlPassword(url);
@@ -441,7 +440,7 @@ ReportBadUrl(const char *url, const char *detail)
 	if (superuser())
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid URL \"%s\"", MaskUrlPassword(url, url)),
+				 errmsg("invalid URL \"%s\"", AwsMaskUrlPassword(url, url)),
 				 errdetail("%s", detail)));
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -536,15 +535,15 @@ HasHeader(List *headers, const char *name)
 }
 
 /*
- * Signs the attempt with SigV4 at the current time and adds the headers
- * the signer asks for plus Authorization.
+ * Signs the attempt with SigV4 at the current time, with the request's
+ * credentials, region and service profile, and adds the headers the signer
+ * asks for plus Authorization.
  */
 static void
 SignAttempt(Transfer *t)
 {
 	const AwsHttpRequest *r = t->request;
-	const AwsCredentials *creds = r->credentials ? r->credentials : AwsGetCredentials();
-	const char *region = r->region ? r->region : AwsGetRegion();
+	const AwsCredentials *creds = r->credentials;
 	SigV4Header *headers = palloc((list_length(r->headers) + 1) * sizeof(SigV4Header));
 	int			nheaders = 0;
 	char		timestamp[SIGV4_TIMESTAMP_LEN];
@@ -553,8 +552,10 @@ SignAttempt(Transfer *t)
 	SigV4Scope	scope;
 	SigV4Result result;
 	SigV4Status status;
-	int			options = 0;
 	ListCell   *lc;
+
+	if (r->region == NULL)
+		elog(ERROR, "a signed request needs a region");
 
 	headers[nheaders].name = "host";
 	headers[nheaders++].value = t->host_header;
@@ -584,18 +585,21 @@ SignAttempt(Transfer *t)
 	req.body = (const unsigned char *) r->body;
 	req.body_len = r->body_len;
 	if (r->unsigned_payload)
+	{
+		if (!r->service->unsigned_payload_ok)
+			elog(ERROR, "service \"%s\" requires a signed payload",
+				 r->service->signing_name);
 		req.payload_hash = SIGV4_UNSIGNED_PAYLOAD;
+	}
 	sc.access_key_id = creds->access_key_id;
 	sc.secret_access_key = creds->secret_access_key;
 	sc.session_token = creds->session_token;
-	scope.region = region;
-	scope.service = r->service;
+	scope.region = r->region;
+	scope.service = r->service->signing_name;
 	scope.timestamp = timestamp;
-	if (strcmp(r->service, "s3") == 0)
-		options = SIGV4_S3_PATH | SIGV4_ADD_CONTENT_SHA256;
 
 	memset(&result, 0, sizeof(result));
-	status = sigv4_sign(&req, &sc, &scope, options, &result);
+	status = sigv4_sign(&req, &sc, &scope, r->service->sign_options, &result);
 	PG_TRY();
 	{
 		if (status != SIGV4_OK)
@@ -630,7 +634,7 @@ BuildHeaders(Transfer *t)
 	/* no libcurl default "application/x-www-form-urlencoded" */
 	if (!HasHeader(r->headers, "Content-Type"))
 		AddHeader(t, "Content-Type:");
-	if (r->service)
+	if (r->service && r->credentials)
 		SignAttempt(t);
 }
 
@@ -653,7 +657,7 @@ SetMethod(CURL *easy, const AwsHttpRequest *r)
 
 /*
  * Takes a handle and readies it for one attempt: headers (signed when the
- * request has a service), timeouts, callbacks.  Resets the outcome of the
+ * request has a service and credentials), timeouts, callbacks.  Resets the outcome of the
  * previous attempt.
  */
 static void
@@ -669,6 +673,7 @@ PrepareAttempt(Transfer *t, long connect_ms, long total_ms)
 	r->transport_error = NULL;
 	r->transport_reason = NULL;
 	r->reply_too_large = false;
+	r->reply_class = 0;
 	resetStringInfo(&r->response);
 	t->content_type[0] = '\0';
 	t->error_type[0] = '\0';
@@ -778,51 +783,19 @@ RetryableTransportError(CURLcode rc)
 	}
 }
 
-/* True for AWS error types meaning "slow down" or "try again later" */
-static bool
-RetryableErrorType(const char *type)
-{
-	static const char *const retryable[] = {
-		"ThrottlingException", "Throttling", "TooManyRequestsException",
-		"ThrottledException", "RequestThrottled", "RequestThrottledException",
-		"RequestLimitExceeded", "ProvisionedThroughputExceededException",
-		"SlowDown", "ServiceUnavailable", "ServiceUnavailableException",
-		"InternalFailure", "InternalServerError",
-		/* SageMaker: the model is still loading; retrying is documented */
-		"ModelNotReadyException",
-	};
-
-	if (type == NULL)
-		return false;
-	for (int i = 0; i < lengthof(retryable); i++)
-		if (strcmp(type, retryable[i]) == 0)
-			return true;
-	return false;
-}
-
-/* True for a throttling reply (also used to pick the SQLSTATE) */
-static bool
-IsThrottled(long status, const char *type)
-{
-	return status == 429 ||
-		(type && (strstr(type, "Throttl") || strcmp(type, "TooManyRequestsException") == 0 ||
-				  strcmp(type, "RequestLimitExceeded") == 0 ||
-				  strcmp(type, "ProvisionedThroughputExceededException") == 0 ||
-				  strcmp(type, "SlowDown") == 0));
-}
-
 /*
- * True when an HTTP reply is worth another attempt: 429, 5xx (but 501 Not
- * Implemented) and the error types above.  A SageMaker ModelError (424,
- * the model itself failed) and other 4xx are final.
+ * Classifies an HTTP reply that is not a 2xx with the rules of the
+ * request's service (aws_service.h), or the plain HTTP ones
  */
-static bool
-RetryableReply(long status, const char *type)
+static int
+ClassifyReply(const AwsHttpRequest *r)
 {
-	if (type && strcmp(type, "ModelError") == 0)
-		return false;
-	return status == 429 || (status >= 500 && status != 501) ||
-		RetryableErrorType(type);
+	if (r->status >= 200 && r->status < 300)
+		return 0;
+	if (r->service == NULL)
+		return aws_classify_http(r->status);
+	return r->service->classify(r->status, r->error_type, r->response.data,
+								(size_t) r->response.len);
 }
 
 /* Full-jitter backoff before attempt number attempts + 1, in µs */
@@ -845,12 +818,14 @@ FinishAttempt(Transfer *t, CURLcode rc)
 
 	RecordOutcome(t, rc);
 	ReleaseTransfer(t);
+	if (r->status != 0)
+		r->reply_class = ClassifyReply(r);
 	if (r->sunk > 0)
 		retry = false;			/* the sink has part of it: caller resumes */
 	else if (rc != CURLE_OK)
 		retry = t->body_problem == NULL && RetryableTransportError(rc);
 	else
-		retry = RetryableReply(r->status, r->error_type);
+		retry = (r->reply_class & AWS_REPLY_RETRY) != 0;
 	if (retry && r->attempts <= aws_max_retries)
 	{
 		t->state = XFER_WAITING;
@@ -1030,6 +1005,7 @@ ResetOutcome(AwsHttpRequest *r, MemoryContext context)
 	r->transport_error = NULL;
 	r->transport_reason = NULL;
 	r->reply_too_large = false;
+	r->reply_class = 0;
 	r->attempts = 0;
 	r->sunk = 0;
 	r->bytes_sent = 0;
@@ -1200,173 +1176,6 @@ AwsHttpFetch(const char *method, const char *url, List *headers,
 	pfree(request.response.data);
 	pfree(t);
 	return rc == CURLE_OK;
-}
-
-/*--- Reporting ---*/
-
-/*
- * Makes remote text safe to show: credentials masked first (so that
- * clipping never leaves the prefix of one), control characters made
- * blanks, cut at the first invalid character of the database encoding
- * (non-ASCII bytes become '?' unless it is UTF-8), clipped to limit bytes.
- */
-static char *
-SafeText(const char *text, int len, int limit)
-{
-	char	   *copy = pnstrdup(text, len);
-	int			encoding = GetDatabaseEncoding();
-
-	len = strlen(copy);
-	AwsRedactCredentials(copy);
-	for (int i = 0; i < len; i++)
-	{
-		unsigned char c = (unsigned char) copy[i];
-
-		if (c < ' ' || c == 0x7f)
-			copy[i] = ' ';
-		else if (c >= 0x80 && encoding != PG_UTF8)
-			copy[i] = '?';
-	}
-	if (encoding == PG_UTF8)
-		len = pg_encoding_verifymbstr(PG_UTF8, copy, len);
-	if (len > limit)
-	{
-		len = pg_mbcliplen(copy, len, limit);
-		copy[len] = '\0';
-		copy = psprintf("%s...", copy);
-	}
-	else
-		copy[len] = '\0';
-	return copy;
-}
-
-/* The "message" of a JSON error reply, whole and palloc'd, or NULL */
-static char *
-JsonMessage(const char *body)
-{
-	static const char *const keys[] = {"message", "Message", "errorMessage", "error"};
-	json_object *root = json_tokener_parse(body);
-	char	   *found = NULL;
-
-	if (root == NULL)
-		return NULL;
-	if (json_object_is_type(root, json_type_object))
-	{
-		for (int i = 0; i < lengthof(keys) && found == NULL; i++)
-		{
-			json_object *member;
-
-			if (json_object_object_get_ex(root, keys[i], &member) &&
-				json_object_is_type(member, json_type_string))
-				found = palloc_extended(json_object_get_string_len(member) + 1,
-										MCXT_ALLOC_NO_OOM);
-			if (found)
-				strcpy(found, json_object_get_string(member));
-		}
-	}
-	json_object_put(root);
-	return found;
-}
-
-/* The remote message of a failed request, or NULL */
-static char *
-RemoteMessage(const AwsHttpRequest *r)
-{
-	const char *body = r->response.data;
-	char	   *message;
-	const char *start,
-			   *end;
-
-	if (body == NULL || r->response.len == 0)
-		return NULL;
-	while (*body == ' ' || *body == '\n' || *body == '\r' || *body == '\t')
-		body++;
-	if ((*body == '{' || (r->content_type && strstr(r->content_type, "json"))) &&
-		(message = JsonMessage(body)) != NULL)
-		return SafeText(message, strlen(message), MAX_REMOTE_MESSAGE);
-	/* the XML errors of S3 */
-	if (*body == '<' && (start = strstr(body, "<Message>")) != NULL &&
-		(end = strstr(start, "</Message>")) != NULL)
-	{
-		start += strlen("<Message>");
-		return SafeText(start, end - start, MAX_REMOTE_MESSAGE);
-	}
-	return SafeText(body, r->response.len - (body - r->response.data),
-					MAX_REMOTE_MESSAGE);
-}
-
-/*
- * Raises the ERROR of a request that got no reply.  curl's message may
- * name the host and port, and the URL may hold a userinfo password: only
- * superusers, who may set the URL, see the message (password masked);
- * others get curl's host-free description of the failure.
- */
-static void
-ReportTransportFailure(const AwsHttpRequest *request, const char *what,
-					   const char *attempts)
-{
-	if (request->reply_too_large)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("%s failed: the reply is larger than pg_infer.max_reply_size (%d bytes)",
-						what, aws_max_reply_size),
-				 errdetail_internal("%s", attempts),
-				 errhint("Send fewer rows per request (pg_infer.batch_size), or ask a superuser to raise pg_infer.max_reply_size.")));
-	if (request->transport_error == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_CONNECTION_FAILURE),
-				 errmsg("%s failed: no reply", what),
-				 errdetail_internal("%s", attempts)));
-	if (superuser())
-		ereport(ERROR,
-				(errcode(ERRCODE_CONNECTION_FAILURE),
-				 errmsg("%s failed: %s", what,
-						MaskUrlPassword(request->transport_error, request->url)),
-				 errdetail_internal("%s", attempts)));
-	ereport(ERROR,
-			(errcode(ERRCODE_CONNECTION_FAILURE),
-			 errmsg("%s failed: %s", what, request->transport_reason),
-			 errdetail_internal("%s The configured endpoint could not be reached; its address is shown to superusers only.",
-								attempts)));
-}
-
-/* Raises the ERROR for a failed request; see aws.h */
-void
-AwsHttpReportFailure(const AwsHttpRequest *request, const char *what)
-{
-	char	   *remote = (request->status != 0) ? RemoteMessage(request) : NULL;
-	char	   *error_type = NULL;
-	StringInfoData detail;
-	int			sqlstate;
-
-	initStringInfo(&detail);
-	if (request->attempts == 1)
-		appendStringInfoString(&detail, "1 attempt was made.");
-	else
-		appendStringInfo(&detail, "%d attempts were made.", request->attempts);
-	if (request->status == 0)
-		ReportTransportFailure(request, what, detail.data);
-	if (remote)
-		appendStringInfo(&detail, " Remote message: %s", remote);
-	if (request->error_type)
-		error_type = SafeText(request->error_type, strlen(request->error_type),
-							  MAX_ERROR_TYPE_SHOWN);
-
-	if (IsThrottled(request->status, request->error_type))
-		sqlstate = ERRCODE_INSUFFICIENT_RESOURCES;
-	else
-		sqlstate = ERRCODE_EXTERNAL_ROUTINE_EXCEPTION;
-	ereport(ERROR,
-			(errcode(sqlstate),
-			 error_type ?
-			 errmsg("%s failed: HTTP %ld (%s)", what, request->status,
-					error_type) :
-			 errmsg("%s failed: HTTP %ld", what, request->status),
-			 errdetail_internal("%s", detail.data),
-			 sqlstate == ERRCODE_INSUFFICIENT_RESOURCES ?
-			 errhint("The service throttled every attempt; retry later, lower pg_infer.max_in_flight or raise pg_infer.max_retries.") :
-			 (request->status == 401 || request->status == 403) ?
-			 errhint("Check the AWS credentials available to the server and pg_infer.aws_region.") : 0));
 }
 
 /*--- Checks ---*/

@@ -102,7 +102,7 @@ S3RequestInit(AwsHttpRequest *request, const S3Endpoint *ep,
 	memset(request, 0, sizeof(*request));
 	request->method = method;
 	request->url = url;
-	request->service = "s3";
+	request->service = &aws_service_s3;
 	request->region = ep->region;
 	request->credentials = ep->credentials;
 }
@@ -322,7 +322,7 @@ SafeRemoteText(const char *text, const AwsCredentials *credentials)
 		Mask(copy, credentials->secret_access_key);
 		Mask(copy, credentials->session_token);
 	}
-	AwsRedactCredentials(copy);
+	AwsRedactCredentials(copy, NULL);
 	return copy;
 }
 

@@ -206,7 +206,7 @@ RowFields(InferFunction *fn, Datum *args, bool *nulls, int *nfields)
 	return fields;
 }
 
-/* Closes a request body and sets the URL, headers and signing */
+/* Closes a request body and sets the URL, headers, service and signing context */
 static void
 PrepareHttp(InferFunction *fn, InferRequest *req)
 {
@@ -217,7 +217,12 @@ PrepareHttp(InferFunction *fn, InferRequest *req)
 	http->body_len = req->body.len;
 	http->url = fn->url;
 	http->method = "POST";
-	http->service = fn->sign ? "sagemaker" : NULL;
+	http->service = &aws_service_sagemaker_runtime;
+	if (fn->sign)
+	{
+		http->credentials = AwsGetCredentials();
+		http->region = AwsGetRegion();
+	}
 	http->headers = list_make2(psprintf("Content-Type: %s",
 										codec_mime_type(fn->content_type)),
 							   psprintf("Accept: %s",

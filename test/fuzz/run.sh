@@ -17,6 +17,7 @@ out=test/results/fuzz
 build=$out/build
 mkdir -p "$build"
 pure_srcs=$(make -s --no-print-directory print-pure-srcs)
+pure_libs=$(make -s --no-print-directory print-pure-libs)
 cc=${FUZZ_CC:-clang}
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Isrc"
 
@@ -27,7 +28,7 @@ for src in test/fuzz/fuzz_*.c; do
 	target=${name#fuzz_}
 	n=$((n + 1))
 	# shellcheck disable=SC2086
-	if ! $cc $flags -o "$build/$name" "$src" $pure_srcs -ljson-c -lcrypto -lm \
+	if ! $cc $flags -o "$build/$name" "$src" $pure_srcs $pure_libs \
 		>"$out/$name.build.log" 2>&1; then
 		cat "$out/$name.build.log"
 		echo "not ok $n - $target: build failed"

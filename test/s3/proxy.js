@@ -13,7 +13,9 @@
 //   POST /_proxy/reset    zeroes the counters and clears faults
 //   POST /_proxy/fault    {"operation": "GET", "status": 503, "code": "SlowDown",
 //                          "times": 2} answers the next matching requests with
-//                          an error, {"operation": "GET", "drop_after": 100,
+//                          an S3 error document ("message" sets its <Message>;
+//                          "body" sends that text as the body instead),
+//                          {"operation": "GET", "drop_after": 100,
 //                          "times": 1} cuts the reply after that many body bytes,
 //                          {"stall_after": 100} sends that many and then nothing.
 // With --fixtures the objects of fixtures.js are written straight to s3rver
@@ -81,6 +83,14 @@ function sendError(res, status, code, message) {
     '</RequestId></Error>';
   res.writeHead(status, { 'Content-Type': 'application/xml', 'Content-Length': Buffer.byteLength(body) });
   res.end(body);
+}
+
+// The error reply of an injected fault
+function sendFault(res, fault) {
+  if (fault.body === undefined)
+    return sendError(res, fault.status, fault.code || 'InternalError', fault.message || 'Injected by the test proxy.');
+  res.writeHead(fault.status, { 'Content-Type': 'application/xml', 'Content-Length': Buffer.byteLength(fault.body) });
+  res.end(fault.body);
 }
 
 function escapeXml(s) {
@@ -210,7 +220,7 @@ async function handle(req, res, verifier, target) {
     return sendError(res, e.status, S3_CODES[e.type] || 'AccessDenied', e.message);
   }
   const fault = takeFault(operation) || takeFault(req.method);
-  if (fault && fault.status) return sendError(res, fault.status, fault.code || 'InternalError', 'Injected by the test proxy.');
+  if (fault && fault.status) return sendFault(res, fault);
   forward(req, res, body, target, fault);
 }
 
