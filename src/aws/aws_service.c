@@ -65,6 +65,22 @@ ThrottlingType(const char *type)
 	return type && (strstr(type, "Throttl") || OneOf(type, throttling));
 }
 
+/*
+ * The HTTP rules, plus a retry when the service's error code is one of
+ * transient, and throttling when the code names it
+ */
+static int
+ClassifyCode(long status, const char *code, const char *const *transient)
+{
+	int			result = aws_classify_http(status);
+
+	if (OneOf(code, transient))
+		result |= AWS_REPLY_RETRY;
+	if (ThrottlingType(code))
+		result |= AWS_REPLY_THROTTLED;
+	return result;
+}
+
 /* The AWS JSON protocol's rules; see aws_service.h */
 int
 aws_classify_json(long status, const char *error_type)
@@ -76,13 +92,8 @@ aws_classify_json(long status, const char *error_type)
 		"SlowDown", "ServiceUnavailable", "ServiceUnavailableException",
 		"InternalFailure", "InternalServerError", NULL
 	};
-	int			result = aws_classify_http(status);
 
-	if (OneOf(error_type, transient))
-		result |= AWS_REPLY_RETRY;
-	if (ThrottlingType(error_type))
-		result |= AWS_REPLY_THROTTLED;
-	return result;
+	return ClassifyCode(status, error_type, transient);
 }
 
 /* SageMaker runtime: ModelError final, ModelNotReadyException retried */
@@ -182,13 +193,8 @@ aws_classify_s3_code(long status, const char *code)
 		"SlowDown", "RequestTimeout", "InternalError", "ServiceUnavailable",
 		"Throttling", "ThrottlingException", NULL
 	};
-	int			result = aws_classify_http(status);
 
-	if (OneOf(code, transient))
-		result |= AWS_REPLY_RETRY;
-	if (ThrottlingType(code))
-		result |= AWS_REPLY_THROTTLED;
-	return result;
+	return ClassifyCode(status, code, transient);
 }
 
 /* S3: the code of the XML error body decides, else the status */
