@@ -104,7 +104,8 @@ S3RequestInit(AwsHttpRequest *request, const S3Endpoint *ep,
 	request->url = url;
 	request->service = &aws_service_s3;
 	request->region = ep->region;
-	request->credentials = ep->credentials;
+	/* a user mapping's keys, else the credential chain's */
+	request->credentials = ep->credentials ? ep->credentials : AwsGetCredentials();
 }
 
 /*--- XML ---*/

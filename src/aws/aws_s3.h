@@ -54,7 +54,10 @@ extern void S3EndpointInit(S3Endpoint *ep, const char *endpoint,
 extern char *S3Url(const S3Endpoint *ep, const char *bucket, const char *key,
 				   const char *query);
 
-/* Readies a request to ep: method, URL, service "s3", signing context */
+/*
+ * Readies a request to ep: method, URL, the S3 service profile, and the
+ * signing context (ep's credentials, else the credential chain's)
+ */
 extern void S3RequestInit(AwsHttpRequest *request, const S3Endpoint *ep,
 						  const char *method, const char *url);
 
