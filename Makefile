@@ -5,7 +5,7 @@
 # make unit       build and run the C unit tests of the pure cores
 # make server     build the model server, server/pg_infer_model_server
 # make test       the whole suite on a throwaway cluster (see test/run.sh)
-# make demo       train and score the sample data (see test/demo.sh)
+# make demo       the whole workflow on generated orders (see demo/demo.sh)
 # make fuzz       libFuzzer targets of the pure cores, 20 s each (test/fuzz/)
 # make test-memory  the regression suite under valgrind (test/memory.sh)
 
@@ -84,7 +84,7 @@ test:
 	bash test/run.sh
 
 demo:
-	bash test/demo.sh
+	bash demo/demo.sh
 
 fuzz:
 	bash test/fuzz/run.sh

@@ -21,6 +21,8 @@ packages=(
 # Node.js may come from elsewhere than Debian (with its own npm): take the
 # packages only when the commands are missing
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
+# the demo's picture: any gnuplot will do
+command -v gnuplot >/dev/null || packages+=(gnuplot-nox)
 if [ "${1:-}" = bench ]; then
 	packages+=(python3-sklearn python3-numpy valgrind postgresql-15-mysql-fdw)
 fi

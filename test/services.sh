@@ -14,7 +14,7 @@
 #   mariadb    a MariaDB server with its own data directory, loaded with
 #              test/mysql/*.sql (PG_INFER_MYSQL_PORT, _USER, _PASSWORD, _DB)
 #   s3         s3rver behind a SigV4-verifying proxy, with the test objects
-#              (test/s3/)
+#              (test/s3/; none with PG_INFER_S3_FIXTURES=no)
 #
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -99,7 +99,9 @@ start_s3() {
 	port=$(free_port)
 	# s3rver makes ListObjectsV2 continuation tokens with DES, which
 	# OpenSSL 3 keeps in its legacy provider
-	node --openssl-legacy-provider test/s3/proxy.js --port "$port" --fixtures \
+	# (PG_INFER_S3_FIXTURES=no: an empty server, which starts and stops faster)
+	node --openssl-legacy-provider test/s3/proxy.js --port "$port" \
+		$([ "${PG_INFER_S3_FIXTURES:-yes}" = no ] || echo --fixtures) \
 		>"$state/s3.log" 2>&1 &
 	echo $! >"$state/s3.pid"
 	wait_for_line "$state/s3.log" "listening on"
