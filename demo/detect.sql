@@ -69,7 +69,8 @@ SELECT day, to_char(day, 'Dy') AS dow, anomaly, kind, orders,
 	   bool_or(found) FILTER (WHERE n = 3) AS detect
 FROM found JOIN planted USING (day, anomaly) JOIN daily USING (day)
 GROUP BY day, anomaly, kind, orders ORDER BY day;
-SELECT d.detector,
+CREATE TABLE detection AS
+SELECT d.n, d.detector,
 	   count(*) FILTER (WHERE a.found) AS hit,
 	   count(*) FILTER (WHERE NOT a.found) AS missed,
 	   (SELECT count(*) FROM flagged f
@@ -77,7 +78,8 @@ SELECT d.detector,
 										WHERE p.day BETWEEN f.first_day AND f.last_day)) AS false_flags
 FROM detectors d
 	 JOIN (SELECT n, anomaly, bool_or(found) AS found FROM found GROUP BY n, anomaly) AS a USING (n)
-GROUP BY d.n, d.detector ORDER BY d.n;
+GROUP BY d.n, d.detector;
+SELECT detector, hit, missed, false_flags FROM detection ORDER BY n;
 
 \set ECHO none
 \set csv :out '/daily.csv'

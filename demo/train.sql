@@ -54,10 +54,10 @@ CREATE USER MAPPING FOR CURRENT_USER SERVER lake
 CREATE FOREIGN TABLE train_s3 (day date, orders bigint)
 	SERVER lake OPTIONS (uri 's3://pginfer-demo/train/', format 'csv', header 'true');
 -- NOT YET THE WORKFLOW'S STEP: federated_s3's INSERT is not on main yet, so
--- the AWS CLI writes the object; with it, this is
+-- curl writes the object; with it, this is
 --     INSERT INTO train_s3 SELECT * FROM daily ORDER BY day;
-\echo '[the AWS CLI writes the object: federated_s3 has no INSERT yet]'
-\copy (SELECT * FROM daily ORDER BY day) TO PROGRAM 'aws --endpoint-url "$PG_INFER_TEST_S3" s3 cp - s3://pginfer-demo/train/daily.csv' (FORMAT csv, HEADER)
+\echo '[curl writes the object: federated_s3 has no INSERT yet]'
+\copy (SELECT * FROM daily ORDER BY day) TO PROGRAM 'curl -sS -f --aws-sigv4 aws:amz:us-east-1:s3 --user "$DEMO_S3_KEYS" -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" -T - "$PG_INFER_TEST_S3/pginfer-demo/train/daily.csv"' (FORMAT csv, HEADER)
 EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
 SELECT count(*) FROM train_s3;
 CREATE TABLE train AS SELECT day, orders FROM train_s3;

@@ -6,8 +6,8 @@
 # unit tests and the fuzz targets (test/fuzz/: 20 s each under CI, 5 s each
 # otherwise; FUZZ_SECONDS overrides), starts the
 # services (test/services.sh), runs the regression tests on a throwaway
-# cluster (pg_virtualenv), the model server's tests (test/model_server.sh)
-# and the endpoint's own tests, and ends with one line "N passed, N failed".
+# cluster (pg_virtualenv), the model server's tests (test/model_server.sh),
+# the demo at a small scale (test/demo_small.sh) and the endpoint's own tests, and ends with one line "N passed, N failed".
 #
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -93,6 +93,11 @@ if [ "$shards_status" -ne 0 ] && [ "$shards_failed" -eq 0 ]; then
 	shards_failed=1
 fi
 tally "rcf shard tests" "$(grep -cE '^ok ' "$logs/rcf_shards.out")" "$shards_failed"
+
+# 3c. the demo (make demo) at a small scale, so that it cannot rot
+pg_virtualenv -t -v 15 -o shared_preload_libraries=pg_infer \
+	bash test/demo_small.sh >"$logs/demo_small.out" 2>&1
+tally_tap_run "demo tests" "$logs/demo_small.out" $?
 
 # 4. the test endpoint's own tests
 if [ -d test/endpoint/node_modules ]; then
