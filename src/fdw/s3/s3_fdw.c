@@ -346,5 +346,6 @@ federated_s3_handler(PG_FUNCTION_ARGS)
 	routine->InitializeDSMForeignScan = S3InitializeDSMForeignScan;
 	routine->ReInitializeDSMForeignScan = S3ReInitializeDSMForeignScan;
 	routine->InitializeWorkerForeignScan = S3InitializeWorkerForeignScan;
+	routine->AnalyzeForeignTable = S3AnalyzeForeignTable;
 	PG_RETURN_POINTER(routine);
 }

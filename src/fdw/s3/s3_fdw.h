@@ -21,6 +21,7 @@
 #include "access/parallel.h"
 #include "commands/copy.h"
 #include "commands/explain.h"
+#include "foreign/fdwapi.h"
 #include "nodes/execnodes.h"
 #include "nodes/pathnodes.h"
 
@@ -95,6 +96,9 @@ enum S3PlanPrivate
 };
 
 extern List *S3PlanObjects(List *fdw_private);
+extern List *S3TableObjects(const S3Table *table, Relation rel,
+							List **partition_attnums, S3Counters *counters);
+extern BlockNumber S3SizePages(int64 bytes);
 extern char *S3PartitionValueText(const char *raw);
 extern Datum S3PartitionDatum(Form_pg_attribute attr, const char *raw,
 							  const char *bucket, const char *key, bool *isnull);
@@ -109,7 +113,18 @@ extern size_t S3StreamRead(S3Stream *stream, char *buf, size_t minread,
 						   size_t maxread);
 extern void S3StreamClose(S3Stream *stream);
 
-/*--- in s3_scan.c (executor) ---*/
+/*--- in s3_scan.c (executor; reading objects row by row) ---*/
+
+typedef struct S3Reader S3Reader;
+
+extern S3Reader *S3ReaderCreate(const S3Table *table, Relation rel,
+								List *partition_attnums, List *retrieved_attnums,
+								S3Counters *counters);
+extern void S3ReaderOpen(S3Reader *reader, S3ScanObject *object);
+extern bool S3ReaderIsOpen(const S3Reader *reader);
+extern bool S3ReaderNext(S3Reader *reader, ExprContext *econtext,
+						 Datum *values, bool *nulls);
+extern void S3ReaderClose(S3Reader *reader);
 
 extern void S3BeginForeignScan(ForeignScanState *node, int eflags);
 extern TupleTableSlot *S3IterateForeignScan(ForeignScanState *node);
@@ -126,6 +141,11 @@ extern void S3ReInitializeDSMForeignScan(ForeignScanState *node,
 										 ParallelContext *pcxt, void *coordinate);
 extern void S3InitializeWorkerForeignScan(ForeignScanState *node,
 										  shm_toc *toc, void *coordinate);
+
+/*--- in s3_analyze.c (ANALYZE) ---*/
+
+extern bool S3AnalyzeForeignTable(Relation relation, AcquireSampleRowsFunc *func,
+								  BlockNumber *totalpages);
 
 /*--- in s3_jsonl.c (JSON Lines rows) ---*/
 

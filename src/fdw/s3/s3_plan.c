@@ -55,7 +55,7 @@ typedef struct S3PlanState
 	int			listed;			/* objects the URI selected */
 	int64		list_requests;
 	int64		bytes;			/* stored size of the objects to read */
-	double		ntuples;		/* rows guessed before the WHERE clause */
+	double		ntuples;		/* rows guessed in the objects to read */
 } S3PlanState;
 
 /*--- Selecting objects ---*/
@@ -71,36 +71,33 @@ Selected(const S3Table *table, const char *key)
 	return strcmp(table->pattern, key) == 0;
 }
 
-/* The listed objects the URI selects; *listed counts them */
+/* The listed objects the URI selects, counting the list requests */
 static List *
-SelectObjects(S3PlanState *ps)
+SelectObjects(const S3Table *table, S3Counters *counters)
 {
-	S3Counters	counters = {0};
-	List	   *listed = S3ListObjects(&ps->table->endpoint, ps->table->bucket,
-									   ps->table->list_prefix, &counters);
+	List	   *listed = S3ListObjects(&table->endpoint, table->bucket,
+									   table->list_prefix, counters);
 	List	   *selected = NIL;
 	ListCell   *lc;
 
-	ps->list_requests = counters.list_requests;
 	foreach(lc, listed)
 	{
 		S3Object   *object = lfirst(lc);
 		S3ScanObject *so;
 
 		/* "directory" placeholders hold no rows */
-		if (!Selected(ps->table, object->key) ||
+		if (!Selected(table, object->key) ||
 			object->key[strlen(object->key) - 1] == '/')
 			continue;
 		so = palloc0(sizeof(S3ScanObject));
 		so->object = *object;
 		selected = lappend(selected, so);
 	}
-	ps->listed = list_length(selected);
-	if (!ps->table->is_glob && !ps->table->is_prefix && selected == NIL)
+	if (!table->is_glob && !table->is_prefix && selected == NIL)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_FILE),
 				 errmsg("object %s does not exist",
-						S3DisplayName(ps->table->bucket, ps->table->pattern)),
+						S3DisplayName(table->bucket, table->pattern)),
 				 errhint("Check the foreign table's uri option; a prefix ends in '/'.")));
 	return selected;
 }
@@ -160,6 +157,21 @@ ReadPartitionValues(const S3Table *table, Relation rel, List *objects,
 										   makeString(pnstrdup(value, len)));
 		}
 	}
+}
+
+/*
+ * Every object the table's URI selects (S3ScanObject, with its partition
+ * values), none pruned; *partition_attnums gets the partition columns
+ */
+List *
+S3TableObjects(const S3Table *table, Relation rel, List **partition_attnums,
+			   S3Counters *counters)
+{
+	List	   *objects = SelectObjects(table, counters);
+
+	*partition_attnums = PartitionAttnums(rel, objects);
+	ReadPartitionValues(table, rel, objects, *partition_attnums);
+	return objects;
 }
 
 /* The text of a partition value: hive escapes decoded; NULL for hive's null */
@@ -336,41 +348,93 @@ PruneObjects(PlannerInfo *root, RelOptInfo *baserel, Relation rel,
 
 /*--- Sizes and paths ---*/
 
+/* The pages a table's size stands for, as ANALYZE records them */
+BlockNumber
+S3SizePages(int64 bytes)
+{
+	return (BlockNumber) Min((bytes + BLCKSZ - 1) / BLCKSZ, (int64) MaxBlockNumber);
+}
+
+/* The stored size of a list of S3ScanObject */
+static int64
+ObjectsBytes(List *objects)
+{
+	int64		bytes = 0;
+	ListCell   *lc;
+
+	foreach(lc, objects)
+		bytes += ((S3ScanObject *) lfirst(lc))->object.size;
+	return bytes;
+}
+
+/* Rows guessed from the objects' (decompressed) size over the row width */
+static double
+RowsBySize(RelOptInfo *baserel, const S3Table *table, List *objects)
+{
+	double		width = MAXALIGN(baserel->reltarget->width) +
+		MAXALIGN(SizeofHeapTupleHeader);
+	double		rows = 0;
+	ListCell   *lc;
+
+	foreach(lc, objects)
+	{
+		S3ScanObject *so = lfirst(lc);
+		double		size = so->object.size;
+
+		if (S3ObjectCompression(table, so->object.key) != S3_COMPRESSION_NONE)
+			size *= COMPRESSION_RATIO;
+		rows += size / width;
+	}
+	return rows;
+}
+
+/*
+ * Guesses the rows: ps->ntuples those of the objects to read, the result
+ * those the WHERE clause keeps.  After ANALYZE: its rows per page times
+ * the pages of the objects (all listed ones for the result, whose
+ * selectivity the statistics of the partition columns already give);
+ * before: the objects' size over the row width.
+ */
+static double
+EstimateRows(PlannerInfo *root, RelOptInfo *baserel, S3PlanState *ps,
+			 List *listed)
+{
+	Selectivity sel = clauselist_selectivity(root, baserel->baserestrictinfo,
+											 0, JOIN_INNER, NULL);
+	double		density;
+
+	if (baserel->tuples < 0 || baserel->pages == 0)
+	{
+		ps->ntuples = clamp_row_est(RowsBySize(baserel, ps->table, ps->objects));
+		return ps->ntuples * sel;
+	}
+	density = baserel->tuples / baserel->pages;
+	ps->ntuples = clamp_row_est(density * S3SizePages(ps->bytes));
+	return density * S3SizePages(ObjectsBytes(listed)) * sel;
+}
+
 /* Lists, selects and prunes the objects, and guesses the rows */
 void
 S3GetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 {
 	S3PlanState *ps = palloc0(sizeof(S3PlanState));
+	S3Counters	counters = {0};
 	Relation	rel;
-	ListCell   *lc;
-	double		width;
+	List	   *listed;
 
 	ps->table = S3GetTable(foreigntableid,
 						   OidIsValid(baserel->userid) ? baserel->userid : GetUserId());
-	ps->objects = SelectObjects(ps);
 	rel = table_open(foreigntableid, AccessShareLock);
-	ps->partition_attnums = PartitionAttnums(rel, ps->objects);
-	ReadPartitionValues(ps->table, rel, ps->objects, ps->partition_attnums);
-	ps->objects = PruneObjects(root, baserel, rel, ps->table, ps->objects,
+	listed = S3TableObjects(ps->table, rel, &ps->partition_attnums, &counters);
+	ps->listed = list_length(listed);
+	ps->list_requests = counters.list_requests;
+	ps->objects = PruneObjects(root, baserel, rel, ps->table, listed,
 							   ps->partition_attnums);
 	table_close(rel, AccessShareLock);
 
-	foreach(lc, ps->objects)
-	{
-		S3ScanObject *so = lfirst(lc);
-		int64		size = so->object.size;
-
-		ps->bytes += size;
-		if (S3ObjectCompression(ps->table, so->object.key) != S3_COMPRESSION_NONE)
-			size *= COMPRESSION_RATIO;
-		width = MAXALIGN(baserel->reltarget->width) + MAXALIGN(SizeofHeapTupleHeader);
-		ps->ntuples += (double) size / width;
-	}
-	ps->ntuples = clamp_row_est(ps->ntuples);
+	ps->bytes = ObjectsBytes(ps->objects);
+	baserel->rows = clamp_row_est(EstimateRows(root, baserel, ps, listed));
 	baserel->fdw_private = ps;
-	baserel->rows = clamp_row_est(ps->ntuples *
-								  clauselist_selectivity(root, baserel->baserestrictinfo,
-														 0, JOIN_INNER, NULL));
 }
 
 /*

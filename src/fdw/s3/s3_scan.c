@@ -33,14 +33,14 @@
 
 #include "fdw/s3/s3_fdw.h"
 
-/* The state of one scan */
-typedef struct S3ScanState
+/* Reads the rows of one object after another (a scan's, ANALYZE's) */
+struct S3Reader
 {
-	S3Table    *table;
-	List	   *objects;		/* S3ScanObject, from the plan */
+	const S3Table *table;
+	Relation	rel;
 	List	   *partition_attnums;
 	List	   *retrieved_attnums;
-	int			next;			/* index of the next object to open */
+	S3Counters *counters;
 
 	/* the object being read */
 	MemoryContext object_context;
@@ -50,15 +50,22 @@ typedef struct S3ScanState
 	S3JsonLines *jsonl;
 	Datum	   *partition_values;	/* one per partition column */
 	bool	   *partition_nulls;
+};
 
+/* The state of one scan */
+typedef struct S3ScanState
+{
+	S3Reader   *reader;
+	List	   *objects;		/* S3ScanObject, from the plan */
+	int			next;			/* index of the next object to open */
 	S3Counters	counters;
 	int64		objects_read;
 	pg_atomic_uint32 *shared_next;	/* in a parallel plan: the next object
 									 * any process may take */
 } S3ScanState;
 
-/* The scan COPY's data source callback reads for */
-static S3ScanState *copy_source = NULL;
+/* The reader COPY's data source callback reads for */
+static S3Reader *copy_source = NULL;
 
 /*--- COPY ---*/
 
@@ -106,12 +113,12 @@ HasOption(List *options, const char *name)
 
 /* COPY's options: the table's, UTF8 unless told, the columns to convert */
 static List *
-CopyOptionsFor(S3ScanState *st, Relation rel)
+CopyOptionsFor(S3Reader *r)
 {
-	List	   *options = list_copy(st->table->copy_options);
-	List	   *all = FileColumns(rel, st->partition_attnums, false, NIL);
-	List	   *needed = FileColumns(rel, st->partition_attnums, true,
-									 st->retrieved_attnums);
+	List	   *options = list_copy(r->table->copy_options);
+	List	   *all = FileColumns(r->rel, r->partition_attnums, false, NIL);
+	List	   *needed = FileColumns(r->rel, r->partition_attnums, true,
+									 r->retrieved_attnums);
 
 	if (!HasOption(options, "encoding"))
 		options = lappend(options, makeDefElem("encoding", (Node *) makeString("UTF8"), -1));
@@ -130,129 +137,165 @@ CopyOptionsFor(S3ScanState *st, Relation rel)
 static void
 ObjectErrorContext(void *arg)
 {
-	S3ScanState *st = (S3ScanState *) arg;
+	S3Reader   *r = (S3Reader *) arg;
 
-	if (st->current)
+	if (r->current)
 		errcontext("reading object %s",
-				   S3DisplayName(st->table->bucket, st->current->object.key));
+				   S3DisplayName(r->table->bucket, r->current->object.key));
 }
 
 /* The current object's partition values as Datums of the columns' types */
 static void
-ComputePartitionValues(S3ScanState *st, Relation rel)
+ComputePartitionValues(S3Reader *r)
 {
-	int			n = list_length(st->partition_attnums);
+	int			n = list_length(r->partition_attnums);
 
-	st->partition_values = palloc0(sizeof(Datum) * Max(n, 1));
-	st->partition_nulls = palloc0(sizeof(bool) * Max(n, 1));
+	r->partition_values = palloc0(sizeof(Datum) * Max(n, 1));
+	r->partition_nulls = palloc0(sizeof(bool) * Max(n, 1));
 	for (int i = 0; i < n; i++)
-		st->partition_values[i] =
-			S3PartitionDatum(TupleDescAttr(RelationGetDescr(rel),
-										   list_nth_int(st->partition_attnums, i) - 1),
-							 strVal(list_nth(st->current->partition_values, i)),
-							 st->table->bucket, st->current->object.key,
-							 &st->partition_nulls[i]);
+		r->partition_values[i] =
+			S3PartitionDatum(TupleDescAttr(RelationGetDescr(r->rel),
+										   list_nth_int(r->partition_attnums, i) - 1),
+							 strVal(list_nth(r->current->partition_values, i)),
+							 r->table->bucket, r->current->object.key,
+							 &r->partition_nulls[i]);
 }
 
-/* Opens the next object: its stream and its parser */
+/* Starts the parser of the current object: COPY's or the JSON Lines reader */
 static void
-OpenObject(S3ScanState *st, ForeignScanState *node)
+StartParser(S3Reader *r)
 {
-	Relation	rel = node->ss.ss_currentRelation;
-	MemoryContext old;
-	ErrorContextCallback errcallback;
-
-	MemoryContextReset(st->object_context);
-	old = MemoryContextSwitchTo(st->object_context);
-	st->current = list_nth(st->objects, st->next);
-	errcallback.callback = ObjectErrorContext;
-	errcallback.arg = st;
-	errcallback.previous = error_context_stack;
-	error_context_stack = &errcallback;
-
-	ComputePartitionValues(st, rel);
-	st->stream = S3StreamOpen(st->table, &st->current->object, &st->counters);
-	if (st->table->format == S3_FORMAT_JSONL)
+	if (r->table->format == S3_FORMAT_JSONL)
 	{
 		List	   *attnums = NIL;
 		ListCell   *lc;
 
-		foreach(lc, st->retrieved_attnums)
-			if (!list_member_int(st->partition_attnums, lfirst_int(lc)))
+		foreach(lc, r->retrieved_attnums)
+			if (!list_member_int(r->partition_attnums, lfirst_int(lc)))
 				attnums = lappend_int(attnums, lfirst_int(lc));
-		st->jsonl = S3JsonLinesBegin(rel, attnums, st->stream);
+		r->jsonl = S3JsonLinesBegin(r->rel, attnums, r->stream);
 	}
 	else
 	{
-		copy_source = st;
-		st->cstate = BeginCopyFrom(NULL, rel, NULL, NULL, false, ReadForCopy,
-								   st->partition_attnums ?
-								   FileColumns(rel, st->partition_attnums, false, NIL) : NIL,
-								   CopyOptionsFor(st, rel));
+		copy_source = r;
+		r->cstate = BeginCopyFrom(NULL, r->rel, NULL, NULL, false, ReadForCopy,
+								  r->partition_attnums ?
+								  FileColumns(r->rel, r->partition_attnums, false, NIL) : NIL,
+								  CopyOptionsFor(r));
 	}
+}
+
+/*
+ * A reader of the table's objects, in the current memory context:
+ * retrieved_attnums are the columns to fill (the others are NULL)
+ */
+S3Reader *
+S3ReaderCreate(const S3Table *table, Relation rel, List *partition_attnums,
+			   List *retrieved_attnums, S3Counters *counters)
+{
+	S3Reader   *r = palloc0(sizeof(S3Reader));
+
+	r->table = table;
+	r->rel = rel;
+	r->partition_attnums = partition_attnums;
+	r->retrieved_attnums = retrieved_attnums;
+	r->counters = counters;
+	r->object_context = AllocSetContextCreate(CurrentMemoryContext,
+											  "federated_s3 object",
+											  ALLOCSET_DEFAULT_SIZES);
+	return r;
+}
+
+/* Starts reading an object: its stream and its parser */
+void
+S3ReaderOpen(S3Reader *r, S3ScanObject *object)
+{
+	MemoryContext old;
+	ErrorContextCallback errcallback;
+
+	S3ReaderClose(r);
+	old = MemoryContextSwitchTo(r->object_context);
+	r->current = object;
+	errcallback.callback = ObjectErrorContext;
+	errcallback.arg = r;
+	errcallback.previous = error_context_stack;
+	error_context_stack = &errcallback;
+
+	ComputePartitionValues(r);
+	r->stream = S3StreamOpen(r->table, &r->current->object, r->counters);
+	StartParser(r);
 	error_context_stack = errcallback.previous;
 	MemoryContextSwitchTo(old);
-	st->objects_read++;
 }
 
-/* Ends the current object, freeing its stream and parser */
-static void
-CloseObject(S3ScanState *st)
+/* Ends the current object, if any, freeing its stream and parser */
+void
+S3ReaderClose(S3Reader *r)
 {
-	if (st->cstate)
-		EndCopyFrom(st->cstate);
-	st->cstate = NULL;
-	st->jsonl = NULL;
-	st->stream = NULL;
-	st->current = NULL;
-	MemoryContextReset(st->object_context);
+	if (r->cstate)
+		EndCopyFrom(r->cstate);
+	r->cstate = NULL;
+	r->jsonl = NULL;
+	r->stream = NULL;
+	r->current = NULL;
+	MemoryContextReset(r->object_context);
 }
 
-/* Reads the next row of the current object into the slot; false at its end */
-static bool
-ReadRow(S3ScanState *st, ForeignScanState *node, TupleTableSlot *slot)
+/* True while an object is open */
+bool
+S3ReaderIsOpen(const S3Reader *r)
 {
-	ExprContext *econtext = node->ss.ps.ps_ExprContext;
-	ErrorContextCallback copy_context;
-	ErrorContextCallback object_context;
-	MemoryContext old = MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
-	bool		found;
-
-	object_context.callback = ObjectErrorContext;
-	object_context.arg = st;
-	object_context.previous = error_context_stack;
-	error_context_stack = &object_context;
-	if (st->jsonl)
-		found = S3JsonLinesNext(st->jsonl, slot->tts_values, slot->tts_isnull);
-	else
-	{
-		copy_context.callback = CopyFromErrorCallback;
-		copy_context.arg = st->cstate;
-		copy_context.previous = error_context_stack;
-		error_context_stack = &copy_context;
-		copy_source = st;
-		found = NextCopyFrom(st->cstate, econtext, slot->tts_values, slot->tts_isnull);
-		error_context_stack = copy_context.previous;
-	}
-	error_context_stack = object_context.previous;
-	MemoryContextSwitchTo(old);
-	return found;
+	return r->stream != NULL;
 }
 
 /* Fills the partition columns of a row from the current object */
 static void
-FillPartitionColumns(S3ScanState *st, TupleTableSlot *slot)
+FillPartitionColumns(S3Reader *r, Datum *values, bool *nulls)
 {
 	ListCell   *lc;
 
-	foreach(lc, st->partition_attnums)
+	foreach(lc, r->partition_attnums)
 	{
 		int			i = foreach_current_index(lc);
 		AttrNumber	attnum = lfirst_int(lc);
 
-		slot->tts_values[attnum - 1] = st->partition_values[i];
-		slot->tts_isnull[attnum - 1] = st->partition_nulls[i];
+		values[attnum - 1] = r->partition_values[i];
+		nulls[attnum - 1] = r->partition_nulls[i];
 	}
+}
+
+/*
+ * Reads the current object's next row into values/nulls (allocating in the
+ * current memory context); false at its end.  econtext evaluates COPY's
+ * defaults for columns the objects do not hold.
+ */
+bool
+S3ReaderNext(S3Reader *r, ExprContext *econtext, Datum *values, bool *nulls)
+{
+	ErrorContextCallback copy_context;
+	ErrorContextCallback object_context;
+	bool		found;
+
+	object_context.callback = ObjectErrorContext;
+	object_context.arg = r;
+	object_context.previous = error_context_stack;
+	error_context_stack = &object_context;
+	if (r->jsonl)
+		found = S3JsonLinesNext(r->jsonl, values, nulls);
+	else
+	{
+		copy_context.callback = CopyFromErrorCallback;
+		copy_context.arg = r->cstate;
+		copy_context.previous = error_context_stack;
+		error_context_stack = &copy_context;
+		copy_source = r;
+		found = NextCopyFrom(r->cstate, econtext, values, nulls);
+		error_context_stack = copy_context.previous;
+	}
+	error_context_stack = object_context.previous;
+	if (found)
+		FillPartitionColumns(r, values, nulls);
+	return found;
 }
 
 /*--- The executor's callbacks ---*/
@@ -265,16 +308,15 @@ S3BeginForeignScan(ForeignScanState *node, int eflags)
 	S3ScanState *st = palloc0(sizeof(S3ScanState));
 	RangeTblEntry *rte = exec_rt_fetch(plan->scan.scanrelid, node->ss.ps.state);
 	Oid			userid = OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
+	Relation	rel = node->ss.ss_currentRelation;
 
 	node->fdw_state = st;
-	st->table = S3GetTable(RelationGetRelid(node->ss.ss_currentRelation), userid);
 	st->objects = S3PlanObjects(plan->fdw_private);
-	st->partition_attnums = list_nth(plan->fdw_private, S3_PLAN_PARTITION_ATTNUMS);
-	st->retrieved_attnums = list_nth(plan->fdw_private, S3_PLAN_RETRIEVED_ATTNUMS);
+	st->reader = S3ReaderCreate(S3GetTable(RelationGetRelid(rel), userid), rel,
+								list_nth(plan->fdw_private, S3_PLAN_PARTITION_ATTNUMS),
+								list_nth(plan->fdw_private, S3_PLAN_RETRIEVED_ATTNUMS),
+								&st->counters);
 	st->next = -1;				/* the object before the first */
-	st->object_context = AllocSetContextCreate(CurrentMemoryContext,
-											   "federated_s3 scan object",
-											   ALLOCSET_DEFAULT_SIZES);
 }
 
 /* Returns the next row, opening objects in turn; an empty slot at the end */
@@ -283,24 +325,29 @@ S3IterateForeignScan(ForeignScanState *node)
 {
 	S3ScanState *st = node->fdw_state;
 	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
+	ExprContext *econtext = node->ss.ps.ps_ExprContext;
 
 	ExecClearTuple(slot);
 	for (;;)
 	{
-		if (st->stream == NULL)
+		MemoryContext old;
+		bool		found;
+
+		if (!S3ReaderIsOpen(st->reader))
 		{
 			st->next = st->shared_next ?
 				(int) pg_atomic_fetch_add_u32(st->shared_next, 1) : st->next + 1;
 			if (st->next >= list_length(st->objects))
 				return slot;
-			OpenObject(st, node);
+			S3ReaderOpen(st->reader, list_nth(st->objects, st->next));
+			st->objects_read++;
 		}
-		if (ReadRow(st, node, slot))
-		{
-			FillPartitionColumns(st, slot);
+		old = MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
+		found = S3ReaderNext(st->reader, econtext, slot->tts_values, slot->tts_isnull);
+		MemoryContextSwitchTo(old);
+		if (found)
 			return ExecStoreVirtualTuple(slot);
-		}
-		CloseObject(st);
+		S3ReaderClose(st->reader);
 	}
 }
 
@@ -310,7 +357,7 @@ S3ReScanForeignScan(ForeignScanState *node)
 {
 	S3ScanState *st = node->fdw_state;
 
-	CloseObject(st);
+	S3ReaderClose(st->reader);
 	st->next = -1;
 }
 
@@ -322,8 +369,7 @@ S3EndForeignScan(ForeignScanState *node)
 
 	if (st == NULL)
 		return;
-	CloseObject(st);
-	MemoryContextDelete(st->object_context);
+	S3ReaderClose(st->reader);
 }
 
 /*--- Parallel scans: a shared counter hands out the objects ---*/
