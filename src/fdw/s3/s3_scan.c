@@ -6,12 +6,13 @@
  *	  text) or the JSON Lines reader, with partition columns filled from
  *	  the object's key.
  *
+ * The reading itself is an S3Reader, which ANALYZE's sampler uses too.
  * COPY reads through a data source callback, which has no argument: the
- * scan about to call the parser is remembered in a static variable, set
+ * reader about to call the parser is remembered in a static variable, set
  * before every call, so several scans of one query can interleave.  COPY
  * converts only the columns the query uses (convert_selectively, as
  * file_fdw does).  An object's stream and parser live in a memory context
- * reset when the scan moves to the next object, so memory does not grow
+ * reset when the reader moves to the next object, so memory does not grow
  * with the number of objects; an ERROR frees them with the query.
  *
  * IDENTIFICATION
