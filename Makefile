@@ -43,6 +43,8 @@ src/fdw/mysql/%.o src/fdw/mysql/%.bc: override CPPFLAGS += $(MARIADB_CFLAGS)
 PURE_SRCS = $(wildcard src/base/*.c src/rcf/rcf_utils.c src/rcf/rcf_sampler.c src/rcf/rcf_tree.c src/rcf/rcf_forest.c src/rcf/rcf_model.c src/rcf/rcf_json.c src/rcf/rcf_pool.c src/aws/sigv4.c src/aws/aws_service.c src/infer/codec_*.c src/fdw/s3/s3_glob.c)
 # the detector (rcf_detector.c) and what it asks of the forest (rcf_expect.c)
 PURE_SRCS += src/rcf/rcf_detector.c src/rcf/rcf_expect.c
+# IMPORT FOREIGN SCHEMA's type inference (federated_s3)
+PURE_SRCS += src/fdw/s3/s3_infer.c
 UNIT_TESTS = $(patsubst %.c,%,$(wildcard test/unit/test_*.c))
 UNIT_CFLAGS = -O2 -g -std=gnu11 -Wall -Wextra -Werror -Isrc $(shell xml2-config --cflags)
 # what the pure cores link: json-c (codecs), libcrypto (SigV4), libxml2 (S3 errors)

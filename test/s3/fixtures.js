@@ -80,6 +80,28 @@ function objects() {
   put('bad/malformed.csv', 'id,amount\n1,10\n2,abc\n3,30\n');
   put('bad/short.csv', '1,10\n2\n');
   put('bad/utf8.csv', Buffer.from([0x31, 0x2c, 0xff, 0xfe, 0x0a]));
+
+  // IMPORT FOREIGN SCHEMA (sql/s3_import.sql)
+  const ordersHeader = 'id,Customer Name,amount,day,paid,meta,seen at,code,ratio,big\n';
+  put('import/csv/orders/part-1.csv', ordersHeader +
+    '1,alice,10.50,2024-01-02,true,"{""k"": 1}",2024-01-02 10:00:00+00,007,1e3,1\n' +
+    '2,bob,7,2024-01-03,false,,2024-01-02T11:30:00Z,012,2.5e-1,3000000000\n');
+  put('import/csv/orders/part-2.csv', ordersHeader +
+    '3,"carol, jr.",100,2024-02-01,t,"[1, 2]",2024-02-01 09:15:00-05:30,099,-1.5E2,-7\n');
+  put('import/csv/caf\u00e9 au lait.csv', '"prix \u20ac",qty\n1.5,2\n2.25,3\n');
+  put('import/csv/sales/year=2024/month=01/data.csv', 'day,amount\n1,10\n2,20\n');
+  put('import/csv/sales/year=2024/month=02/data.csv', 'day,amount\n1,30\n');
+  put('import/csv/sales/year=__HIVE_DEFAULT_PARTITION__/month=12/data.csv', 'day,amount\n5,1\n');
+  put('import/bare/points.csv', '1,2.5\n2,3.5\n');
+  put('import/jsonl/events.jsonl',
+    '{"id": 1, "name": "start", "odd key \u00fc": "x", "tags": ["a"], "meta": {"k": 1}, "at": "2024-05-01T10:00:00Z", "score": 1}\n' +
+    '{"id": 2, "name": "stop", "score": 2.5, "at": null, "late": true}\n');
+  put('import/conflict/orders.csv', 'a\n1\n');
+  put('import/conflict/orders/part.csv', 'a\n2\n');
+  put('import/dupcol/t.csv', 'a,b,a\n1,2,3\n');
+  put('import/clash/t/a=1/x.csv', 'a,b\n1,2\n');
+  put('import/ragged/r.csv', 'a,b\n1,2\n3\n');
+  put('import/noheader/n.csv', ',b\n1,2\n');
   return o;
 }
 

@@ -42,8 +42,8 @@ PG_FUNCTION_INFO_V1(federated_s3_handler);
 PG_FUNCTION_INFO_V1(federated_s3_validator);
 
 static const char *const url_styles[] = {"virtual", "path", NULL};
-static const char *const formats[] = {"csv", "text", "jsonl", NULL};
-static const char *const compressions[] = {"none", "gzip", "zstd", "auto", NULL};
+const char *const s3_formats[] = {"csv", "text", "jsonl", NULL};
+const char *const s3_compressions[] = {"none", "gzip", "zstd", "auto", NULL};
 
 /* Every option federated_s3 accepts, where */
 static const FdwOption s3_options[] = {
@@ -54,8 +54,8 @@ static const FdwOption s3_options[] = {
 	{"secret_access_key", UserMappingRelationId, FDW_OPTION_TEXT, .secret = true},
 	{"session_token", UserMappingRelationId, FDW_OPTION_TEXT, .secret = true},
 	{"uri", ForeignTableRelationId, FDW_OPTION_TEXT},
-	{"format", ForeignTableRelationId, FDW_OPTION_ENUM, .choices = formats},
-	{"compression", ForeignTableRelationId, FDW_OPTION_ENUM, .choices = compressions},
+	{"format", ForeignTableRelationId, FDW_OPTION_ENUM, .choices = s3_formats},
+	{"compression", ForeignTableRelationId, FDW_OPTION_ENUM, .choices = s3_compressions},
 	/* COPY's own, checked by COPY */
 	{"header", ForeignTableRelationId, FDW_OPTION_TEXT},
 	{"delimiter", ForeignTableRelationId, FDW_OPTION_TEXT},
@@ -76,8 +76,8 @@ static const char *const copy_option_names[] = {
 /*--- The URI ---*/
 
 /* Splits "s3://bucket/key" into bucket and key; raises an ERROR if it is not one */
-static void
-ParseUri(const char *uri, char **bucket, char **pattern)
+void
+S3ParseUri(const char *uri, char **bucket, char **pattern)
 {
 	const char *rest;
 	const char *slash;
@@ -151,7 +151,7 @@ ValidateTableOptions(List *options)
 				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
 				 errmsg("%s foreign tables need option \"uri\"", S3_WRAPPER_NAME),
 				 errhint("Give OPTIONS (uri 's3://bucket/key'), a prefix ending in '/' or a glob.")));
-	ParseUri(uri, &bucket, &pattern);
+	S3ParseUri(uri, &bucket, &pattern);
 	if (format == S3_FORMAT_JSONL && list_length(copy) > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
@@ -270,23 +270,41 @@ CompressionOf(List *options)
 	return S3_COMPRESSION_AUTO;
 }
 
+/* Where and as whom requests to a server go, for the user userid */
+void
+S3ServerEndpoint(S3Endpoint *ep, Oid serverid, Oid userid)
+{
+	ForeignServer *server = GetForeignServer(serverid);
+	List	   *mapping = MappingOptions(userid, serverid);
+
+	S3EndpointInit(ep,
+				   FdwOptionText(server->options, "endpoint", NULL),
+				   FdwOptionText(server->options, "url_style", "virtual"),
+				   FdwOptionText(server->options, "region", NULL),
+				   MappingCredentials(mapping, server->servername));
+}
+
+/* Sets a table's format, compression and COPY options from options */
+void
+S3ApplyFormatOptions(S3Table *table, List *options)
+{
+	table->format = FormatOf(options);
+	table->compression = CompressionOf(options);
+	table->copy_options = table->format == S3_FORMAT_JSONL ? NIL :
+		CopyOptions(options, table->format);
+}
+
 /* A foreign table's options resolved, for the user userid */
 S3Table *
 S3GetTable(Oid relid, Oid userid)
 {
 	ForeignTable *ft = GetForeignTable(relid);
-	ForeignServer *server = GetForeignServer(ft->serverid);
-	List	   *mapping = MappingOptions(userid, ft->serverid);
 	S3Table    *table = palloc0(sizeof(S3Table));
 
 	table->relid = relid;
-	S3EndpointInit(&table->endpoint,
-				   FdwOptionText(server->options, "endpoint", NULL),
-				   FdwOptionText(server->options, "url_style", "virtual"),
-				   FdwOptionText(server->options, "region", NULL),
-				   MappingCredentials(mapping, server->servername));
+	S3ServerEndpoint(&table->endpoint, ft->serverid, userid);
 	table->uri = pstrdup(FdwOptionText(ft->options, "uri", ""));
-	ParseUri(table->uri, &table->bucket, &table->pattern);
+	S3ParseUri(table->uri, &table->bucket, &table->pattern);
 	table->is_glob = s3_glob_has_wildcard(table->pattern);
 	table->is_prefix = !table->is_glob &&
 		(table->pattern[0] == '\0' || table->pattern[strlen(table->pattern) - 1] == '/');
@@ -294,10 +312,9 @@ S3GetTable(Oid relid, Oid userid)
 		table->list_prefix = pnstrdup(table->pattern, s3_glob_literal_prefix(table->pattern));
 	else
 		table->list_prefix = table->pattern;
-	table->format = FormatOf(ft->options);
-	table->compression = CompressionOf(ft->options);
+	S3ApplyFormatOptions(table, ft->options);
 	if (table->format != S3_FORMAT_JSONL)
-		table->copy_options = list_concat(CopyOptions(ft->options, table->format),
+		table->copy_options = list_concat(table->copy_options,
 										  ColumnCopyOptions(relid));
 	return table;
 }
@@ -347,5 +364,6 @@ federated_s3_handler(PG_FUNCTION_ARGS)
 	routine->ReInitializeDSMForeignScan = S3ReInitializeDSMForeignScan;
 	routine->InitializeWorkerForeignScan = S3InitializeWorkerForeignScan;
 	routine->AnalyzeForeignTable = S3AnalyzeForeignTable;
+	routine->ImportForeignSchema = S3ImportForeignSchema;
 	PG_RETURN_POINTER(routine);
 }

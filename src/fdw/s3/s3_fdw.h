@@ -71,6 +71,11 @@ typedef struct S3ScanObject
 /*--- in s3_fdw.c (handler, validator, options) ---*/
 
 extern S3Table *S3GetTable(Oid relid, Oid userid);
+extern void S3ServerEndpoint(S3Endpoint *ep, Oid serverid, Oid userid);
+extern void S3ApplyFormatOptions(S3Table *table, List *options);
+extern void S3ParseUri(const char *uri, char **bucket, char **pattern);
+extern const char *const s3_formats[];
+extern const char *const s3_compressions[];
 extern S3Compression S3ObjectCompression(const S3Table *table, const char *key);
 
 /*--- in s3_plan.c (listing, partitions, paths, plan, EXPLAIN) ---*/
@@ -147,6 +152,10 @@ extern void S3InitializeWorkerForeignScan(ForeignScanState *node,
 extern bool S3AnalyzeForeignTable(Relation relation, AcquireSampleRowsFunc *func,
 								  BlockNumber *totalpages);
 
+/*--- in s3_import.c (IMPORT FOREIGN SCHEMA) ---*/
+
+extern List *S3ImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid);
+
 /*--- in s3_jsonl.c (JSON Lines rows) ---*/
 
 typedef struct S3JsonLines S3JsonLines;
@@ -154,5 +163,9 @@ typedef struct S3JsonLines S3JsonLines;
 extern S3JsonLines *S3JsonLinesBegin(Relation rel, List *attnums,
 									 S3Stream *stream);
 extern bool S3JsonLinesNext(S3JsonLines *reader, Datum *values, bool *nulls);
+/* Called with each member of a row and the type its value fits */
+typedef void (*S3JsonMemberFn) (void *arg, char *name, int inferred_type);
+extern bool S3JsonLinesNextMembers(S3JsonLines *reader, S3JsonMemberFn member,
+								   void *arg);
 
 #endif							/* S3_FDW_H */

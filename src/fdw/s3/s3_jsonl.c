@@ -29,6 +29,7 @@
 #include "utils/rel.h"
 
 #include "fdw/s3/s3_fdw.h"
+#include "fdw/s3/s3_infer.h"
 
 /* Bytes asked of the stream at a time */
 #define READ_CHUNK		(64 * 1024)
@@ -91,20 +92,23 @@ JsonLinesErrorContext(void *arg)
 		errcontext("JSON Lines line " INT64_FORMAT, reader->lineno);
 }
 
-/* Starts reading an object's rows; lives in the current memory context */
+/*
+ * Starts reading an object's rows into the columns attnums of rel (rel
+ * NULL, attnums NIL: for S3JsonLinesNextMembers); lives in the current
+ * memory context
+ */
 S3JsonLines *
 S3JsonLinesBegin(Relation rel, List *attnums, S3Stream *stream)
 {
 	S3JsonLines *reader = palloc0(sizeof(S3JsonLines));
-	TupleDesc	desc = RelationGetDescr(rel);
 	ListCell   *lc;
 
 	reader->stream = stream;
-	reader->natts = desc->natts;
+	reader->natts = rel ? RelationGetDescr(rel)->natts : 0;
 	reader->columns = palloc0(sizeof(JsonColumn) * Max(list_length(attnums), 1));
 	foreach(lc, attnums)
 	{
-		Form_pg_attribute attr = TupleDescAttr(desc, lfirst_int(lc) - 1);
+		Form_pg_attribute attr = TupleDescAttr(RelationGetDescr(rel), lfirst_int(lc) - 1);
 		JsonColumn *col = &reader->columns[reader->ncolumns++];
 		Oid			typinput;
 
@@ -287,6 +291,23 @@ FillColumns(S3JsonLines *reader, Datum *values, bool *nulls)
 	reader->current_column = -1;
 }
 
+/* Parses the next line that is not blank into reader->row; false at the end */
+static bool
+NextObject(S3JsonLines *reader)
+{
+	while (ReadLine(reader))
+	{
+		if (BlankLine(&reader->line))
+			continue;
+		if (reader->row)
+			json_object_put(reader->row);
+		reader->row = NULL;
+		ParseLine(reader);
+		return true;
+	}
+	return false;
+}
+
 /*
  * Reads the next row: columns the reader fills get their values, the
  * others are NULL.  False at the end of the object.
@@ -295,23 +316,68 @@ bool
 S3JsonLinesNext(S3JsonLines *reader, Datum *values, bool *nulls)
 {
 	ErrorContextCallback errcallback;
-	bool		found = false;
+	bool		found;
 
 	errcallback.callback = JsonLinesErrorContext;
 	errcallback.arg = reader;
 	errcallback.previous = error_context_stack;
 	error_context_stack = &errcallback;
-	while (!found && ReadLine(reader))
+	found = NextObject(reader);
+	if (found)
 	{
-		if (BlankLine(&reader->line))
-			continue;
-		if (reader->row)
-			json_object_put(reader->row);
-		reader->row = NULL;
-		ParseLine(reader);
 		memset(nulls, true, sizeof(bool) * reader->natts);
 		FillColumns(reader, values, nulls);
-		found = true;
+	}
+	error_context_stack = errcallback.previous;
+	return found;
+}
+
+/* The type a JSON value's text would be inferred as (none for null) */
+static S3InferType
+InferredType(json_object *value)
+{
+	const char *text;
+
+	switch (json_object_get_type(value))
+	{
+		case json_type_null:
+			return S3_INFER_NONE;
+		case json_type_object:
+		case json_type_array:
+			return S3_INFER_JSONB;
+		case json_type_string:
+			return s3_infer_value(json_object_get_string(value),
+								  json_object_get_string_len(value));
+		default:
+			text = json_object_to_json_string_ext(value, JSON_C_TO_STRING_PLAIN);
+			return s3_infer_value(text, strlen(text));
+	}
+}
+
+/*
+ * Reads the next row for IMPORT FOREIGN SCHEMA: calls member() with each
+ * member's name (in the database encoding) and the type its value fits,
+ * in the line's order.  False at the end of the object.
+ */
+bool
+S3JsonLinesNextMembers(S3JsonLines *reader, S3JsonMemberFn member, void *arg)
+{
+	ErrorContextCallback errcallback;
+	bool		found;
+
+	errcallback.callback = JsonLinesErrorContext;
+	errcallback.arg = reader;
+	errcallback.previous = error_context_stack;
+	error_context_stack = &errcallback;
+	found = NextObject(reader);
+	if (found)
+	{
+		json_object_object_foreach(reader->row, key, value)
+		{
+			char	   *name = pg_any_to_server(key, strlen(key), PG_UTF8);
+
+			member(arg, name == key ? pstrdup(key) : name, InferredType(value));
+		}
 	}
 	error_context_stack = errcallback.previous;
 	return found;
