@@ -102,6 +102,15 @@ function objects() {
   put('import/clash/t/a=1/x.csv', 'a,b\n1,2\n');
   put('import/ragged/r.csv', 'a,b\n1,2\n3\n');
   put('import/noheader/n.csv', ',b\n1,2\n');
+
+  // parallel scans by byte range (sql/s3_ranges.sql)
+  const lines = (n, f) => Array.from({ length: n }, (_, k) => f(k + 1)).join('');
+  put('ranges/numbers.tsv', lines(3000, (i) => `${i}\tword ${(i * 7919) % 100003}\n`));
+  put('ranges/fixed.csv', lines(2000, (i) => `${String(i).padStart(4, '0')},${String(2 * i).padStart(4, '0')}\n`));
+  put('ranges/header.csv', 'id,v\n' + lines(2000, (i) => `${i},"v, ${i}"\n`));
+  put('ranges/events.jsonl', lines(2000, (i) => `{"id": ${i}, "s": "${'x'.repeat(i % 37)}"}\n` + (i % 100 ? '' : '\n')));
+  put('ranges/bad.tsv', lines(2000, (i) => (i === 1500 ? 'oops\tbad\n' : `${i}\tok\n`)));
+  put('ranges/quoted.csv', '1,"two\nlines"\n2,one\n');
   return o;
 }
 

@@ -99,7 +99,7 @@ SampleObjects(S3Sample *sample, S3Reader *reader, Relation rel, List *objects)
 
 	foreach(lc, objects)
 	{
-		S3ReaderOpen(reader, lfirst(lc));
+		S3ReaderOpen(reader, lfirst(lc), 0, -1);
 		for (;;)
 		{
 			bool		found;

@@ -30,6 +30,7 @@
 #include "foreign/foreign.h"
 #include "nodes/makefuncs.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
@@ -56,6 +57,8 @@ static const FdwOption s3_options[] = {
 	{"uri", ForeignTableRelationId, FDW_OPTION_TEXT},
 	{"format", ForeignTableRelationId, FDW_OPTION_ENUM, .choices = s3_formats},
 	{"compression", ForeignTableRelationId, FDW_OPTION_ENUM, .choices = s3_compressions},
+	{"range_size", ForeignTableRelationId, FDW_OPTION_TEXT},
+	{"quoted_newlines", ForeignTableRelationId, FDW_OPTION_BOOL},
 	/* COPY's own, checked by COPY */
 	{"header", ForeignTableRelationId, FDW_OPTION_TEXT},
 	{"delimiter", ForeignTableRelationId, FDW_OPTION_TEXT},
@@ -136,6 +139,24 @@ FormatOf(List *options)
 	return S3_FORMAT_CSV;
 }
 
+/* The range_size option in bytes (units as for settings: 64MB, 512kB) */
+static int64
+RangeSizeOf(List *options)
+{
+	const char *given = FdwOptionText(options, "range_size", NULL);
+	int			bytes;
+
+	if (given == NULL)
+		return S3_DEFAULT_RANGE_SIZE;
+	if (!parse_int(given, &bytes, GUC_UNIT_BYTE, NULL) || bytes < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("invalid value for option \"range_size\" of %s: \"%s\"",
+						S3_WRAPPER_NAME, given),
+				 errdetail("The value is a size from 1 byte to 2GB, such as 64MB or 512kB.")));
+	return bytes;
+}
+
 /* Checks what the option table cannot: the URI, and COPY's options with COPY */
 static void
 ValidateTableOptions(List *options)
@@ -157,6 +178,12 @@ ValidateTableOptions(List *options)
 				(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
 				 errmsg("option \"%s\" applies to formats csv and text, not jsonl",
 						((DefElem *) linitial(copy))->defname)));
+	if (format != S3_FORMAT_CSV && FdwOptionText(options, "quoted_newlines", NULL))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+				 errmsg("option \"quoted_newlines\" applies to format csv only"),
+				 errdetail("In formats text and jsonl a newline always ends a row.")));
+	RangeSizeOf(options);
 	if (copy)
 		ProcessCopyOptions(NULL, NULL, true, copy);
 }
@@ -290,6 +317,10 @@ S3ApplyFormatOptions(S3Table *table, List *options)
 {
 	table->format = FormatOf(options);
 	table->compression = CompressionOf(options);
+	table->range_size = RangeSizeOf(options);
+	/* a range may start inside a quoted CSV value holding a newline */
+	table->splittable = table->format != S3_FORMAT_CSV ||
+		!FdwOptionBool(options, "quoted_newlines", true);
 	table->copy_options = table->format == S3_FORMAT_JSONL ? NIL :
 		CopyOptions(options, table->format);
 }
@@ -340,6 +371,22 @@ S3ObjectCompression(const S3Table *table, const char *key)
 	if (EndsWith(key, ".zst") || EndsWith(key, ".zstd"))
 		return S3_COMPRESSION_ZSTD;
 	return S3_COMPRESSION_NONE;
+}
+
+/*
+ * How many byte ranges a parallel scan may divide an object into: one
+ * unless the table's format lets a range start at any newline and the
+ * object is stored uncompressed
+ */
+int
+S3ObjectRanges(const S3Table *table, const S3Object *object)
+{
+	if (!table->splittable ||
+		S3ObjectCompression(table, object->key) != S3_COMPRESSION_NONE ||
+		object->size <= table->range_size)
+		return 1;
+	return (int) Min((object->size + table->range_size - 1) / table->range_size,
+					 PG_INT32_MAX);
 }
 
 /*--- The handler ---*/

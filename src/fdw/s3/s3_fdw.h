@@ -58,7 +58,12 @@ typedef struct S3Table
 	S3Format	format;
 	S3Compression compression;
 	List	   *copy_options;	/* DefElems for BeginCopyFrom */
+	int64		range_size;		/* bytes per range of a parallel scan */
+	bool		splittable;		/* a row may begin after any newline */
 } S3Table;
+
+/* The range_size option's default */
+#define S3_DEFAULT_RANGE_SIZE	(64 * 1024 * 1024)
 
 /* One object a scan reads, as the plan carries it */
 typedef struct S3ScanObject
@@ -77,6 +82,7 @@ extern void S3ParseUri(const char *uri, char **bucket, char **pattern);
 extern const char *const s3_formats[];
 extern const char *const s3_compressions[];
 extern S3Compression S3ObjectCompression(const S3Table *table, const char *key);
+extern int	S3ObjectRanges(const S3Table *table, const S3Object *object);
 
 /*--- in s3_plan.c (listing, partitions, paths, plan, EXPLAIN) ---*/
 
@@ -114,6 +120,8 @@ typedef struct S3Stream S3Stream;
 
 extern S3Stream *S3StreamOpen(const S3Table *table, const S3Object *object,
 							  S3Counters *counters);
+extern S3Stream *S3StreamOpenRange(const S3Table *table, const S3Object *object,
+								   S3Counters *counters, int64 start, int64 end);
 extern size_t S3StreamRead(S3Stream *stream, char *buf, size_t minread,
 						   size_t maxread);
 extern void S3StreamClose(S3Stream *stream);
@@ -125,7 +133,8 @@ typedef struct S3Reader S3Reader;
 extern S3Reader *S3ReaderCreate(const S3Table *table, Relation rel,
 								List *partition_attnums, List *retrieved_attnums,
 								S3Counters *counters);
-extern void S3ReaderOpen(S3Reader *reader, S3ScanObject *object);
+extern void S3ReaderOpen(S3Reader *reader, S3ScanObject *object,
+						 int64 start, int64 end);
 extern bool S3ReaderIsOpen(const S3Reader *reader);
 extern bool S3ReaderNext(S3Reader *reader, ExprContext *econtext,
 						 Datum *values, bool *nulls);

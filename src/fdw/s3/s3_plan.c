@@ -437,16 +437,28 @@ S3GetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 	baserel->fdw_private = ps;
 }
 
+/* The units a parallel scan divides: objects, or their byte ranges */
+static int
+ParallelUnits(const S3PlanState *ps)
+{
+	int64		units = 0;
+	ListCell   *lc;
+
+	foreach(lc, ps->objects)
+		units += S3ObjectRanges(ps->table, &((S3ScanObject *) lfirst(lc))->object);
+	return (int) Min(units, PG_INT32_MAX);
+}
+
 /*
  * A partial path for a parallel plan: the leader and the workers take the
- * objects one at a time from a shared counter, so there is no use for more
- * processes than objects
+ * units (objects, or byte ranges of large ones) one at a time from a
+ * shared counter, so there is no use for more processes than units
  */
 static void
-AddPartialPath(PlannerInfo *root, RelOptInfo *baserel, int nobjects,
+AddPartialPath(PlannerInfo *root, RelOptInfo *baserel, int nunits,
 			   Cost startup, Cost run)
 {
-	int			workers = Min(nobjects - 1, max_parallel_workers_per_gather);
+	int			workers = Min(nunits - 1, max_parallel_workers_per_gather);
 	double		divisor = workers;
 	ForeignPath *path;
 
@@ -480,8 +492,8 @@ S3GetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 			 create_foreignscan_path(root, baserel, NULL, baserel->rows,
 									 startup, startup + run, NIL,
 									 baserel->lateral_relids, NULL, NIL));
-	if (baserel->consider_parallel && list_length(ps->objects) > 1)
-		AddPartialPath(root, baserel, list_length(ps->objects), startup, run);
+	if (baserel->consider_parallel)
+		AddPartialPath(root, baserel, ParallelUnits(ps), startup, run);
 }
 
 /* The columns the query uses (attnums); every column for a whole-row use */

@@ -43,9 +43,11 @@ struct S3Reader
 	List	   *retrieved_attnums;
 	S3Counters *counters;
 
-	/* the object being read */
+	/* the object being read, or its byte range [start, end) */
 	MemoryContext object_context;
 	S3ScanObject *current;
+	int64		start;
+	int64		end;			/* -1: to the object's end */
 	S3Stream   *stream;
 	CopyFromState cstate;
 	S3JsonLines *jsonl;
@@ -53,15 +55,24 @@ struct S3Reader
 	bool	   *partition_nulls;
 };
 
+/* A piece of work of a scan: an object, or a byte range of one */
+typedef struct S3ScanUnit
+{
+	S3ScanObject *object;
+	int64		start;
+	int64		end;			/* -1: to the object's end */
+} S3ScanUnit;
+
 /* The state of one scan */
 typedef struct S3ScanState
 {
 	S3Reader   *reader;
-	List	   *objects;		/* S3ScanObject, from the plan */
-	int			next;			/* index of the next object to open */
+	S3ScanUnit *units;			/* the plan's objects, or their ranges */
+	int			nunits;
+	int			next;			/* index of the next unit to open */
 	S3Counters	counters;
 	int64		objects_read;
-	pg_atomic_uint32 *shared_next;	/* in a parallel plan: the next object
+	pg_atomic_uint32 *shared_next;	/* in a parallel plan: the next unit
 									 * any process may take */
 } S3ScanState;
 
@@ -116,11 +127,17 @@ HasOption(List *options, const char *name)
 static List *
 CopyOptionsFor(S3Reader *r)
 {
-	List	   *options = list_copy(r->table->copy_options);
+	List	   *options = NIL;
 	List	   *all = FileColumns(r->rel, r->partition_attnums, false, NIL);
 	List	   *needed = FileColumns(r->rel, r->partition_attnums, true,
 									 r->retrieved_attnums);
 
+	ListCell   *lc;
+
+	/* a range after the first begins after the header */
+	foreach(lc, r->table->copy_options)
+		if (r->start == 0 || strcmp(((DefElem *) lfirst(lc))->defname, "header") != 0)
+			options = lappend(options, lfirst(lc));
 	if (!HasOption(options, "encoding"))
 		options = lappend(options, makeDefElem("encoding", (Node *) makeString("UTF8"), -1));
 	/* COPY takes an empty list for "all": convert one column at least */
@@ -140,7 +157,11 @@ ObjectErrorContext(void *arg)
 {
 	S3Reader   *r = (S3Reader *) arg;
 
-	if (r->current)
+	if (r->current && (r->start > 0 || r->end >= 0))
+		errcontext("reading object %s, the lines that begin in bytes " INT64_FORMAT " to " INT64_FORMAT,
+				   S3DisplayName(r->table->bucket, r->current->object.key),
+				   r->start, (r->end >= 0 ? r->end : r->current->object.size) - 1);
+	else if (r->current)
 		errcontext("reading object %s",
 				   S3DisplayName(r->table->bucket, r->current->object.key));
 }
@@ -207,9 +228,12 @@ S3ReaderCreate(const S3Table *table, Relation rel, List *partition_attnums,
 	return r;
 }
 
-/* Starts reading an object: its stream and its parser */
+/*
+ * Starts reading an object, or the lines that begin in its byte range
+ * [start, end) (end -1: to its end): its stream and its parser
+ */
 void
-S3ReaderOpen(S3Reader *r, S3ScanObject *object)
+S3ReaderOpen(S3Reader *r, S3ScanObject *object, int64 start, int64 end)
 {
 	MemoryContext old;
 	ErrorContextCallback errcallback;
@@ -217,13 +241,16 @@ S3ReaderOpen(S3Reader *r, S3ScanObject *object)
 	S3ReaderClose(r);
 	old = MemoryContextSwitchTo(r->object_context);
 	r->current = object;
+	r->start = start;
+	r->end = end;
 	errcallback.callback = ObjectErrorContext;
 	errcallback.arg = r;
 	errcallback.previous = error_context_stack;
 	error_context_stack = &errcallback;
 
 	ComputePartitionValues(r);
-	r->stream = S3StreamOpen(r->table, &r->current->object, r->counters);
+	r->stream = S3StreamOpenRange(r->table, &r->current->object, r->counters,
+								  start, end);
 	StartParser(r);
 	error_context_stack = errcallback.previous;
 	MemoryContextSwitchTo(old);
@@ -301,6 +328,35 @@ S3ReaderNext(S3Reader *r, ExprContext *econtext, Datum *values, bool *nulls)
 
 /*--- The executor's callbacks ---*/
 
+/*
+ * The scan's units: each object whole, or in a parallel plan each object
+ * in the byte ranges S3ObjectRanges allows (the last one to its end)
+ */
+static void
+PlanUnits(S3ScanState *st, const S3Table *table, List *objects, bool parallel)
+{
+	int			n = 0;
+	ListCell   *lc;
+
+	foreach(lc, objects)
+		n += parallel ? S3ObjectRanges(table, &((S3ScanObject *) lfirst(lc))->object) : 1;
+	st->units = palloc0(sizeof(S3ScanUnit) * Max(n, 1));
+	foreach(lc, objects)
+	{
+		S3ScanObject *so = lfirst(lc);
+		int			ranges = parallel ? S3ObjectRanges(table, &so->object) : 1;
+
+		for (int i = 0; i < ranges; i++)
+		{
+			S3ScanUnit *unit = &st->units[st->nunits++];
+
+			unit->object = so;
+			unit->start = i * table->range_size;
+			unit->end = i < ranges - 1 ? (i + 1) * table->range_size : -1;
+		}
+	}
+}
+
 /* Readies a scan: the table, the plan's objects; nothing is read yet */
 void
 S3BeginForeignScan(ForeignScanState *node, int eflags)
@@ -311,9 +367,11 @@ S3BeginForeignScan(ForeignScanState *node, int eflags)
 	Oid			userid = OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
 	Relation	rel = node->ss.ss_currentRelation;
 
+	S3Table    *table = S3GetTable(RelationGetRelid(rel), userid);
+
 	node->fdw_state = st;
-	st->objects = S3PlanObjects(plan->fdw_private);
-	st->reader = S3ReaderCreate(S3GetTable(RelationGetRelid(rel), userid), rel,
+	PlanUnits(st, table, S3PlanObjects(plan->fdw_private), plan->scan.plan.parallel_aware);
+	st->reader = S3ReaderCreate(table, rel,
 								list_nth(plan->fdw_private, S3_PLAN_PARTITION_ATTNUMS),
 								list_nth(plan->fdw_private, S3_PLAN_RETRIEVED_ATTNUMS),
 								&st->counters);
@@ -338,9 +396,10 @@ S3IterateForeignScan(ForeignScanState *node)
 		{
 			st->next = st->shared_next ?
 				(int) pg_atomic_fetch_add_u32(st->shared_next, 1) : st->next + 1;
-			if (st->next >= list_length(st->objects))
+			if (st->next >= st->nunits)
 				return slot;
-			S3ReaderOpen(st->reader, list_nth(st->objects, st->next));
+			S3ReaderOpen(st->reader, st->units[st->next].object,
+						 st->units[st->next].start, st->units[st->next].end);
 			st->objects_read++;
 		}
 		old = MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
@@ -373,9 +432,9 @@ S3EndForeignScan(ForeignScanState *node)
 	S3ReaderClose(st->reader);
 }
 
-/*--- Parallel scans: a shared counter hands out the objects ---*/
+/*--- Parallel scans: a shared counter hands out the units ---*/
 
-/* The scan is parallel safe: each process reads whole objects on its own */
+/* The scan is parallel safe: each process reads its units on its own */
 bool
 S3IsForeignScanParallelSafe(PlannerInfo *root, RelOptInfo *rel,
 							RangeTblEntry *rte)
@@ -390,7 +449,7 @@ S3EstimateDSMForeignScan(ForeignScanState *node, ParallelContext *pcxt)
 	return sizeof(pg_atomic_uint32);
 }
 
-/* The leader sets the shared counter to the first object */
+/* The leader sets the shared counter to the first unit */
 void
 S3InitializeDSMForeignScan(ForeignScanState *node, ParallelContext *pcxt,
 						   void *coordinate)
@@ -401,7 +460,7 @@ S3InitializeDSMForeignScan(ForeignScanState *node, ParallelContext *pcxt,
 	pg_atomic_init_u32(st->shared_next, 0);
 }
 
-/* A rescan of a parallel plan starts again from the first object */
+/* A rescan of a parallel plan starts again from the first unit */
 void
 S3ReInitializeDSMForeignScan(ForeignScanState *node, ParallelContext *pcxt,
 							 void *coordinate)
@@ -409,7 +468,7 @@ S3ReInitializeDSMForeignScan(ForeignScanState *node, ParallelContext *pcxt,
 	pg_atomic_write_u32((pg_atomic_uint32 *) coordinate, 0);
 }
 
-/* A worker takes its objects from the shared counter */
+/* A worker takes its units from the shared counter */
 void
 S3InitializeWorkerForeignScan(ForeignScanState *node, shm_toc *toc,
 							  void *coordinate)

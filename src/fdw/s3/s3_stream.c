@@ -41,7 +41,9 @@ struct S3Stream
 	/* the GET in progress */
 	AwsHttpBatch *batch;
 	AwsHttpRequest request;
-	char	   *etag;			/* of the first reply, for resuming */
+	char	   *etag;			/* the listing's or first reply's, for
+								 * resuming and ranges */
+	int64		origin;			/* the first byte asked for */
 	int64		received;		/* body bytes of finished requests */
 	int			resumes;
 	bool		finished;		/* the last request succeeded */
@@ -51,6 +53,13 @@ struct S3Stream
 	size_t		len;
 	size_t		pos;
 	size_t		cap;
+
+	/* a byte range: the lines that begin in [origin + 1, range_end) */
+	bool		ranged;
+	int64		range_end;		/* -1: to the object's end */
+	int64		offset;			/* of buf[pos] in the object */
+	bool		skipping;		/* passing the line begun before the range */
+	bool		range_done;
 
 	/* decompression */
 	z_stream	zs;
@@ -105,10 +114,10 @@ StartGet(S3Stream *s)
 	s->request.sink = SinkAppend;
 	s->request.sink_arg = s;
 	s->request.capture[0] = "ETag";
-	if (s->received > 0)
+	if (s->origin + s->received > 0)
 	{
 		s->request.headers = list_make1(psprintf("Range: bytes=" INT64_FORMAT "-",
-												 s->received));
+												 s->origin + s->received));
 		if (s->etag)
 			s->request.headers = lappend(s->request.headers,
 										 psprintf("If-Match: %s", s->etag));
@@ -150,8 +159,8 @@ FinishGet(S3Stream *s)
 				(errcode(ERRCODE_FDW_ERROR),
 				 errmsg("object %s changed while it was being read",
 						S3DisplayName(s->table->bucket, s->object->key)),
-				 errdetail("Its ETag no longer matched when the read was resumed at byte " INT64_FORMAT ".",
-						   s->received)));
+				 errdetail("Its ETag no longer matched when it was read from byte " INT64_FORMAT ".",
+						   s->origin + s->received)));
 	S3ReportFailure(r, "could not read", s->table->bucket, s->object->key);
 }
 
@@ -173,6 +182,47 @@ Refill(S3Stream *s)
 	return true;
 }
 
+/*
+ * Passes the bytes of the line begun before the range (through its
+ * newline); the range's rows then begin, unless that is past its end
+ */
+static void
+SkipPartialLine(S3Stream *s)
+{
+	char	   *newline = memchr(s->buf + s->pos, '\n', s->len - s->pos);
+	size_t		n = newline ? newline + 1 - (s->buf + s->pos) : s->len - s->pos;
+
+	s->pos += n;
+	s->offset += n;
+	if (newline)
+	{
+		s->skipping = false;
+		s->range_done = s->range_end >= 0 && s->offset >= s->range_end;
+	}
+}
+
+/*
+ * How many of the avail waiting bytes belong to the range: all of them
+ * until its end; past it, up to the first newline at or after its last
+ * byte, which ends the last line that began inside it
+ */
+static size_t
+RangeTake(S3Stream *s, size_t avail)
+{
+	const char *from;
+	const char *newline;
+	int64		last = s->range_end - 1;
+
+	if (s->range_end < 0 || s->offset + (int64) avail <= last)
+		return avail;
+	from = s->buf + s->pos + Max(last - s->offset, 0);
+	newline = memchr(from, '\n', s->buf + s->pos + avail - from);
+	if (newline == NULL)
+		return avail;
+	s->range_done = true;
+	return newline + 1 - (s->buf + s->pos);
+}
+
 /* Copies up to maxread received bytes, at least minread unless at the end */
 static size_t
 ReadPlain(S3Stream *s, char *out, size_t minread, size_t maxread)
@@ -183,11 +233,19 @@ ReadPlain(S3Stream *s, char *out, size_t minread, size_t maxread)
 	{
 		size_t		take;
 
-		if (!Refill(s))
+		if (s->range_done || !Refill(s))
 			break;
+		if (s->skipping)
+		{
+			SkipPartialLine(s);
+			continue;
+		}
 		take = Min(maxread - n, s->len - s->pos);
+		if (s->ranged)
+			take = RangeTake(s, take);
 		memcpy(out + n, s->buf + s->pos, take);
 		s->pos += take;
+		s->offset += take;
 		n += take;
 	}
 	return n;
@@ -328,9 +386,15 @@ StartDecompressor(S3Stream *s)
 
 /*--- Public functions ---*/
 
-/* Starts reading an object; the stream lives in the current context */
+/*
+ * Starts reading the lines of an uncompressed object that begin in the
+ * byte range [start, end) (end -1: to the object's end): the GET starts
+ * one byte early and passes the line under way there; the last line runs
+ * past end to its newline.  The listing's ETag must still match.
+ */
 S3Stream *
-S3StreamOpen(const S3Table *table, const S3Object *object, S3Counters *counters)
+S3StreamOpenRange(const S3Table *table, const S3Object *object,
+				  S3Counters *counters, int64 start, int64 end)
 {
 	MemoryContext context = AllocSetContextCreate(CurrentMemoryContext,
 												  "federated_s3 object",
@@ -343,6 +407,14 @@ S3StreamOpen(const S3Table *table, const S3Object *object, S3Counters *counters)
 	s->object = object;
 	s->counters = counters;
 	s->compression = S3ObjectCompression(table, object->key);
+	Assert(start == 0 || s->compression == S3_COMPRESSION_NONE);
+	s->ranged = start > 0 || end >= 0;
+	s->origin = Max(start - 1, 0);
+	s->offset = s->origin;
+	s->range_end = end;
+	s->skipping = start > 0;
+	if (s->ranged && object->etag && object->etag[0])
+		s->etag = MemoryContextStrdup(context, object->etag);
 	s->member_done = true;
 	s->cleanup.func = FreeDecompressors;
 	s->cleanup.arg = s;
@@ -355,6 +427,13 @@ S3StreamOpen(const S3Table *table, const S3Object *object, S3Counters *counters)
 	MemoryContextSwitchTo(old);
 	StartGet(s);
 	return s;
+}
+
+/* Starts reading a whole object; the stream lives in the current context */
+S3Stream *
+S3StreamOpen(const S3Table *table, const S3Object *object, S3Counters *counters)
+{
+	return S3StreamOpenRange(table, object, counters, 0, -1);
 }
 
 /*
