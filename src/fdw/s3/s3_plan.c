@@ -581,19 +581,26 @@ S3PlanObjects(List *fdw_private)
 
 /*--- EXPLAIN ---*/
 
-/* The URI, the objects to read out of those listed, bytes, and requests */
+/*
+ * The URI, the objects to read out of those listed, bytes, requests, and
+ * in a parallel plan the byte ranges the objects are divided into
+ */
 void
 S3ExplainForeignScan(ForeignScanState *node, ExplainState *es)
 {
 	List	   *private = ((ForeignScan *) node->ss.ps.plan)->fdw_private;
 	List	   *objects = S3PlanObjects(private);
 	int64		bytes = 0;
+	int64		ranges = 0;
 	ListCell   *lc;
 	S3Table    *table = S3GetTable(RelationGetRelid(node->ss.ss_currentRelation),
 								   GetUserId());
 
 	foreach(lc, objects)
+	{
 		bytes += ((S3ScanObject *) lfirst(lc))->object.size;
+		ranges += S3ObjectRanges(table, &((S3ScanObject *) lfirst(lc))->object);
+	}
 	ExplainPropertyText("S3 URI", table->uri, es);
 	if (es->format == EXPLAIN_FORMAT_TEXT)
 		ExplainPropertyText("S3 Objects",
@@ -610,6 +617,8 @@ S3ExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	}
 	ExplainPropertyInteger("S3 List Requests", NULL,
 						   intVal(list_nth(private, S3_PLAN_LIST_REQUESTS)), es);
+	if (node->ss.ps.plan->parallel_aware && ranges > list_length(objects))
+		ExplainPropertyInteger("S3 Byte Ranges", NULL, ranges, es);
 	if (es->analyze)
 		S3ExplainScanCounters(node, es);
 }

@@ -131,7 +131,6 @@ CopyOptionsFor(S3Reader *r)
 	List	   *all = FileColumns(r->rel, r->partition_attnums, false, NIL);
 	List	   *needed = FileColumns(r->rel, r->partition_attnums, true,
 									 r->retrieved_attnums);
-
 	ListCell   *lc;
 
 	/* a range after the first begins after the header */
