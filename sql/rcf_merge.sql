@@ -77,8 +77,11 @@ EXPLAIN (COSTS OFF) SELECT rcf_merge(m) FROM rcf_merge_many;
 SELECT i.trees, i.samples, i.points_seen
 FROM (SELECT rcf_merge(m) AS m FROM rcf_merge_many) AS x, rcf_info(x.m) AS i;
 RESET max_parallel_workers_per_gather;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
 
--- errors: different shapes, different seeds, time decay, damaged bytes
+-- errors (serial plans: models arrive in one order): different shapes, different seeds, time decay, damaged bytes
 SELECT rcf_merge(m) FROM (SELECT m FROM rcf_merge_parts WHERE part = 'a'
                           UNION ALL SELECT m FROM rcf_merge_many WHERE k = 0) AS s;
 SELECT rcf_merge(m) FROM (SELECT m FROM rcf_merge_parts WHERE part = 'a'

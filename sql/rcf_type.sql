@@ -70,8 +70,10 @@ SELECT (m::bytea || '\x00'::bytea)::rcf_model FROM rcf_type_model;
 
 -- flipped bytes, each at a known place in the layout (little-endian):
 -- 0 magic "RCFM", 4 version, 6 flags, 8 trees, 12 sample size, 16 dimensions,
--- 20 time decay, 28 seed, 36 points seen, 44 one scale exponent per dimension
--- (2 bytes each), then per tree a 2-byte count and its points as half floats
+-- 20 time decay, 28 seed, 36 points seen, 44 score count, 48 score mean,
+-- 56 score sd (sql/rcf_model_v2.sql tests those), 64 one scale exponent per
+-- dimension (2 bytes each), then per tree a 2-byte count and its points as
+-- half floats
 SELECT set_byte(m::bytea, 0, 0)::rcf_model FROM rcf_type_model;
 SELECT set_byte(m::bytea, 4, 9)::rcf_model FROM rcf_type_model;
 SELECT set_byte(m::bytea, 6, 1)::rcf_model FROM rcf_type_model;
@@ -80,18 +82,18 @@ SELECT set_byte(m::bytea, 12, 1)::rcf_model FROM rcf_type_model;
 SELECT set_byte(m::bytea, 16, 3)::rcf_model FROM rcf_type_model;
 SELECT set_byte(m::bytea, 27, 255)::rcf_model FROM rcf_type_model;
 SELECT set_byte(m::bytea, 43, 128)::rcf_model FROM rcf_type_model;
-SELECT set_byte(m::bytea, 45, 127)::rcf_model FROM rcf_type_model;
-SELECT set_byte(m::bytea, 49, 255)::rcf_model FROM rcf_type_model;
+SELECT set_byte(m::bytea, 65, 127)::rcf_model FROM rcf_type_model;
+SELECT set_byte(m::bytea, 69, 255)::rcf_model FROM rcf_type_model;
 -- the high byte of the first point's first value made all-ones in the
 -- exponent: an infinite or NaN half, rejected
-SELECT set_byte(m::bytea, 51, 124)::rcf_model FROM rcf_type_model;
+SELECT set_byte(m::bytea, 71, 124)::rcf_model FROM rcf_type_model;
 -- the lowest mantissa bit of that value flipped: still a valid model, of the
 -- same shape, whose scores barely move
 SELECT (rcf_info(f)).trees, (rcf_info(f)).samples,
        f::bytea <> m::bytea AS bytes_differ,
        abs(rcf_score(f, ARRAY[0.5, 1]) - rcf_score(m, ARRAY[0.5, 1])) < 0.1
          AS score_close
-FROM (SELECT m, set_byte(m::bytea, 50, get_byte(m::bytea, 50) # 1)::rcf_model AS f
+FROM (SELECT m, set_byte(m::bytea, 70, get_byte(m::bytea, 70) # 1)::rcf_model AS f
       FROM rcf_type_model) AS s;
 -- a seed is any 64-bit value: changing it keeps the model valid
 SELECT (rcf_info(set_byte(m::bytea, 35, 128)::rcf_model)).seed < 0 AS seed_wraps

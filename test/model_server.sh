@@ -116,6 +116,14 @@ sql -c "SELECT m::bytea FROM ms_model" -o "$work/model.hex"
 sql -c "SELECT encode(m::bytea, 'base64') FROM ms_model" | base64 -d >"$work/model.rcf"
 sql -c "SELECT m FROM ms_model" -o "$work/model.json"
 sql -c "\\copy (SELECT m::bytea FROM ms_model) TO '$work/model.copy'"
+# the same points as a version 1 model (pg_infer 0.3's format: no score
+# statistics), which scores the same (sql/rcf_model_v2.sql)
+sed -e 's/^{"version":2,/{"version":1,/' \
+	-e 's/"score_count":[0-9]*,"score_mean":[^,]*,"score_sd":[^,]*,//' \
+	"$work/model.json" >"$work/model.v1"
+is "$(printf '%s\n' "\\set m \`cat $work/model.v1\`" \
+	"SELECT (rcf_info(:'m'::rcf_model)).format_version;" | sql)" 1 \
+	"the version 1 export is a valid version 1 model"
 like "$(head -c 4 "$work/model.rcf")|$(head -c 6 "$work/model.hex")|$(head -c 1 "$work/model.json")|$(head -c 7 "$work/model.copy")" \
 	'^RCFM\|\\x5243\|\{\|\\\\x5243$' "the model is exported as binary, bytea hex text, JSON and COPY text"
 
@@ -124,7 +132,7 @@ sql -F, -c "SELECT x, y, z FROM ms_points ORDER BY i" >"$work/points.csv"
 sql -c "SELECT i FROM ms_points ORDER BY i" >"$work/ids"
 sql -c "CREATE TABLE ms_got (form text, i int, score float8)"
 
-for form in rcf hex json copy; do
+for form in rcf hex json copy v1; do
 	if ! start_server --model "$work/model.$form"; then
 		report 1 "the server starts with the $form export"
 		continue
@@ -145,7 +153,8 @@ is "$(sql -F' ' -c "
 	"copy 2003 2003
 hex 2003 2003
 json 2003 2003
-rcf 2003 2003" "every form's scores equal rcf_score in the database, bit for bit"
+rcf 2003 2003
+v1 2003 2003" "every form's scores (and version 1's) equal rcf_score in the database, bit for bit"
 is "$(sql -c "SELECT count(*) FROM ms_got g JOIN ms_points USING (i), ms_model
 	WHERE g.form = 'rcf' AND g.i > 2000 AND g.score > 2 * (SELECT avg(score) FROM ms_got)")" 3 \
 	"the three planted outliers score high"

@@ -33,6 +33,9 @@ typedef enum RcfOptionSet
 	RCF_OPTIONS_STREAM
 } RcfOptionSet;
 
+/* in rcf_detect.c */
+extern void RcfLearnThreshold(bytea *model);
+
 /* in rcf_input.c */
 extern int	RcfArrayLength(ArrayType *array, const char *what);
 extern void RcfReadPoint(ArrayType *array, int dims, double *point,

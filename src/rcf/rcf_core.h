@@ -177,9 +177,10 @@ extern void rcf_forest_query(const RcfForest *forest, const double *x,
 extern uint16_t rcf_half_from_double(double v);
 extern double rcf_half_to_double(uint16_t h);
 extern uint16_t rcf_half_encode(double x, int e);
-extern size_t rcf_model_bytes(int32_t num_trees, int32_t dims, int64_t points);
-extern void rcf_model_encode(const RcfParams *p, int64_t seen,
-							 const RcfSource *src, uint8_t *buf);
+extern size_t rcf_model_bytes(uint32_t version, int32_t num_trees,
+							  int32_t dims, int64_t points);
+extern void rcf_model_encode(const RcfModelInfo *head, const RcfSource *src,
+							 uint8_t *buf);
 extern const char *rcf_model_read_header(RcfReader *r, RcfModelInfo *info,
 										 int16_t *exps);
 extern const char *rcf_model_read_tree(RcfReader *r, const RcfModelInfo *info,

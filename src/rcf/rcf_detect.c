@@ -444,6 +444,23 @@ rcf_detect_stream(PG_FUNCTION_ARGS)
 /*--- Model form ----------------------------------------------------------------*/
 
 /*
+ * Learns the batch threshold's base of a model just written by training or
+ * merging: the score statistics of its sample, kept in the model (format
+ * version 2), so that rcf_detect(model, point) need not compute them
+ */
+void
+RcfLearnThreshold(bytea *model)
+{
+	RcfAllocator allocator = PgInferAllocator(CurrentMemoryContext);
+	const char *problem = rcf_detect_learn((uint8_t *) VARDATA(model),
+										   VARSIZE(model) - VARHDRSZ,
+										   &allocator);
+
+	if (problem != NULL)
+		elog(ERROR, "rcf model written by training is invalid: %s", problem);
+}
+
+/*
  * The model's forest and training score statistics, computed once per
  * query per model: RcfCachedForest keeps the decoded forest in the fn_extra
  * of an FmgrInfo of ours, and a new forest means new statistics.
@@ -470,7 +487,7 @@ CachedModel(FunctionCallInfo fcinfo)
 	{
 		RcfAllocator allocator = PgInferAllocator(CurrentMemoryContext);
 
-		cache->stats = rcf_detect_training_stats(forest, &allocator);
+		cache->stats = rcf_detect_model_stats(forest, &allocator);
 		cache->forest = forest;
 	}
 	return cache;

@@ -95,17 +95,24 @@ extern const RcfDetection *rcf_detector_step(RcfDetector *detector,
 
 /*--- Batch: one point against a stored model --------------------------------*/
 
-/* Score statistics of a model's training sample, the batch threshold's base */
-typedef struct RcfScoreStats
-{
-	int32_t		count;			/* sample points scored */
-	double		mean;
-	double		sd;
-} RcfScoreStats;
-
 /* The statistics of the scores of (up to 4096 of) the forest's stored points */
 extern RcfScoreStats rcf_detect_training_stats(const RcfForest *forest,
 											   const RcfAllocator *allocator);
+
+/*
+ * The threshold's base learned at training time: the training statistics
+ * of the forest of version 2 model bytes, written into their header; NULL
+ * on success, else why the bytes are not a model
+ */
+extern const char *rcf_detect_learn(uint8_t *buf, size_t len,
+							 const RcfAllocator *allocator);
+
+/*
+ * The statistics the batch threshold uses for a forest: those its model
+ * carries (version 2), else computed from its sample (version 1)
+ */
+extern RcfScoreStats rcf_detect_model_stats(const RcfForest *forest,
+											const RcfAllocator *allocator);
 
 /*
  * The record of one point against a model: score, threshold from "stats"

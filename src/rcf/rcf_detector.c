@@ -621,6 +621,33 @@ rcf_detect_training_stats(const RcfForest *forest, const RcfAllocator *a)
 	return stats;
 }
 
+/* Learns the threshold's base at training time, into version 2 model bytes */
+const char *
+rcf_detect_learn(uint8_t *buf, size_t len, const RcfAllocator *a)
+{
+	const char *err = NULL;
+	RcfForest  *forest = rcf_forest_decode(buf, len, a, &err);
+	RcfScoreStats stats;
+
+	if (forest == NULL)
+		return err;
+	stats = rcf_detect_training_stats(forest, a);
+	rcf_model_put_scores(buf, &stats);
+	rcf_forest_free(forest);
+	return NULL;
+}
+
+/* The statistics the model carries, else those of its sample */
+RcfScoreStats
+rcf_detect_model_stats(const RcfForest *forest, const RcfAllocator *a)
+{
+	const RcfScoreStats *carried = rcf_forest_model_scores(forest);
+
+	if (carried->count > 0)
+		return *carried;
+	return rcf_detect_training_stats(forest, a);
+}
+
 /* each dimension's value expected from the others, with its band */
 static void
 expect_each(const RcfForest *forest, const double *point, double band,

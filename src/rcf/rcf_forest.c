@@ -48,6 +48,7 @@ struct RcfForest
 	RcfAllocator allocator;
 	RcfRng		rng;			/* reservoir weights */
 	int64_t		seen;
+	RcfScoreStats scores;		/* what the model carried; count 0: none */
 	bool		snap;			/* round queries through the model encoding */
 	int16_t    *exps;			/* dims scale exponents when snap */
 	double	   *inv_depth;		/* 1 / (depth + 1) for depth < sample_size */
@@ -67,6 +68,7 @@ forest_alloc(const RcfParams *params, const RcfAllocator *allocator,
 	f->params = *params;
 	f->allocator = *allocator;
 	f->seen = 0;
+	memset(&f->scores, 0, sizeof(f->scores));
 	f->snap = false;
 	f->exps = pi_alloc(allocator, sizeof(int16_t) * params->dims);
 	memset(f->exps, 0, sizeof(int16_t) * params->dims);
@@ -117,6 +119,13 @@ int64_t
 rcf_forest_seen(const RcfForest *forest)
 {
 	return forest->seen;
+}
+
+/* The score statistics its model carried (count 0: none) */
+const RcfScoreStats *
+rcf_forest_model_scores(const RcfForest *forest)
+{
+	return &forest->scores;
 }
 
 /* a query as floats: snapped through the model encoding for decoded forests */
@@ -198,6 +207,7 @@ rcf_forest_decode(const uint8_t *buf, size_t len,
 	f = forest_alloc(&info.params, allocator, false);
 	f->snap = true;
 	f->seen = info.points_seen;
+	f->scores = info.scores;
 	memcpy(f->exps, exps, sizeof(int16_t) * info.params.dims);
 	pts = pi_alloc(allocator, sizeof(float) * info.params.sample_size *
 					(size_t) info.params.dims);

@@ -32,8 +32,13 @@
 #define RCF_MAX_SAMPLE_SIZE 8192
 #define RCF_MAX_DIMS		1024
 
-/* Version of the serialised model written by rcf_model_write. */
-#define RCF_MODEL_VERSION	1
+/*
+ * Version of the serialised model written by rcf_model_write.  Version 2
+ * adds the score statistics of the training sample (the batch threshold's
+ * base); version 1 models, without them, are read as before.
+ */
+#define RCF_MODEL_VERSION	2
+#define RCF_MODEL_VERSION_1 1
 
 /* The core takes only allocators that never return NULL (base/base.h) */
 typedef PiAllocator RcfAllocator;
@@ -89,10 +94,19 @@ extern RcfSampler *rcf_sampler_deserialize(const uint8_t *buf, size_t len,
 extern size_t rcf_model_size(const RcfSampler *sampler);
 extern void rcf_model_write(const RcfSampler *sampler, uint8_t *buf);
 
+/* Statistics of the scores of a model's training sample (count 0: none) */
+typedef struct RcfScoreStats
+{
+	int32_t		count;			/* sample points scored */
+	double		mean;
+	double		sd;
+} RcfScoreStats;
+
 typedef struct RcfModelInfo
 {
 	RcfParams	params;
 	uint32_t	version;		/* format version of the bytes */
+	RcfScoreStats scores;		/* version 2; count 0 in version 1 */
 	int64_t		points_seen;	/* points offered while training */
 	int64_t		samples;		/* points stored over all trees */
 	size_t		error_offset;	/* invalid bytes: where the fault is */
@@ -104,6 +118,12 @@ typedef struct RcfModelInfo
  */
 extern const char *rcf_model_info(const uint8_t *buf, size_t len,
 								  RcfModelInfo *info);
+
+/*
+ * Writes score statistics into the header of version 2 model bytes (the
+ * bytes' version must be 2 and the stats valid: finite, sd >= 0)
+ */
+extern void rcf_model_put_scores(uint8_t *buf, const RcfScoreStats *scores);
 
 /* Readable JSON form of a model, and back (exact round trip) */
 extern char *rcf_model_to_json(const uint8_t *buf, size_t len,
@@ -147,6 +167,9 @@ extern RcfForest *rcf_forest_create(const RcfParams *params,
 extern void rcf_forest_free(RcfForest *forest);
 extern const RcfParams *rcf_forest_params(const RcfForest *forest);
 extern int64_t rcf_forest_seen(const RcfForest *forest);
+
+/* The score statistics its model carried (count 0: none, as in version 1) */
+extern const RcfScoreStats *rcf_forest_model_scores(const RcfForest *forest);
 
 /*
  * Anomaly score of a point: expected inverse depth with the damping and

@@ -74,6 +74,10 @@ rcf_model_to_json(const uint8_t *buf, size_t len, const RcfAllocator *allocator)
 			 (unsigned) info.version, info.params.num_trees,
 			 info.params.sample_size, info.params.dims,
 			 info.params.time_decay, info.params.seed, info.points_seen);
+	if (info.version >= 2)
+		pi_buf_printf(&o, "\"score_count\":%d,\"score_mean\":%.17g,"
+					  "\"score_sd\":%.17g,", info.scores.count,
+					  info.scores.mean, info.scores.sd);
 	(void) rcf_model_read_header(&r, &info, exps);
 	json_put_samples(&o, &r, &info, exps, pts);
 	pi_free(allocator, pts);
@@ -85,12 +89,14 @@ enum
 {
 	/* trees to time_decay in RcfParamField order */
 	JK_VERSION, JK_TREES, JK_SAMPLE_SIZE, JK_DIMS, JK_TIME_DECAY, JK_SEED,
-	JK_POINTS_SEEN, JK_SAMPLES, JK_COUNT
+	JK_POINTS_SEEN, JK_SAMPLES,
+	/* version 2 only */
+	JK_SCORE_COUNT, JK_SCORE_MEAN, JK_SCORE_SD, JK_COUNT
 };
 
 static const char *const json_keys[JK_COUNT] = {
 	"version", "trees", "sample_size", "dims", "time_decay", "seed",
-	"points_seen", "samples"
+	"points_seen", "samples", "score_count", "score_mean", "score_sd"
 };
 
 /* state of the strict JSON parser */
@@ -107,6 +113,7 @@ typedef struct JsonParser
 	int64_t		ints[JK_COUNT];
 	uint64_t	seed;
 	double		time_decay;
+	RcfScoreStats scores;
 	PiBuf		values;			/* all points of all trees, as floats */
 	int32_t		tree_count[RCF_MAX_TREES];
 	int32_t		tree_start[RCF_MAX_TREES];	/* in points */
@@ -336,6 +343,10 @@ json_value(JsonParser *jp, int k)
 		return json_samples(jp);
 	if (k == JK_TIME_DECAY)
 		return json_double(jp, &jp->time_decay);
+	if (k == JK_SCORE_MEAN)
+		return json_double(jp, &jp->scores.mean);
+	if (k == JK_SCORE_SD)
+		return json_double(jp, &jp->scores.sd);
 	if (!json_uint(jp, &u))
 		return false;
 	if (k == JK_SEED)
@@ -367,7 +378,7 @@ json_object(JsonParser *jp)
 	json_ws(jp);
 	if (jp->s[jp->pos] != '\0')
 		return json_fail(jp, "unexpected character");
-	for (k = 0; k < JK_COUNT; k++)
+	for (k = 0; k < JK_SCORE_COUNT; k++)
 		if (!jp->have[k])
 			return json_fail(jp, "missing key");
 	return true;
@@ -390,6 +401,41 @@ json_point_at(const void *ctx, int32_t t, int32_t i)
 		((size_t) jp->tree_start[t] + i) * jp->point_len;
 }
 
+/*
+ * checks the score statistics: all three in version 2, none in version 1;
+ * NULL when right
+ */
+static const char *
+json_check_scores(JsonParser *jp, const RcfParams *params, int *key)
+{
+	bool		v2 = jp->ints[JK_VERSION] >= 2;
+	int			k;
+
+	for (k = JK_SCORE_COUNT; k < JK_COUNT; k++)
+	{
+		*key = k;
+		if (jp->have[k] && !v2)
+			return "score statistics need version 2";
+		if (!jp->have[k] && v2)
+		{
+			*key = JK_VERSION;
+			return "version 2 needs score_count, score_mean and score_sd";
+		}
+	}
+	jp->scores.count = (int32_t) jp->ints[JK_SCORE_COUNT];
+	*key = JK_SCORE_COUNT;
+	if (jp->ints[JK_SCORE_COUNT] >
+		(int64_t) params->num_trees * params->sample_size)
+		return "score count out of range";
+	*key = JK_SCORE_MEAN;
+	if (!isfinite(jp->scores.mean))
+		return "score mean out of range";
+	*key = JK_SCORE_SD;
+	if (!isfinite(jp->scores.sd) || jp->scores.sd < 0)
+		return "score sd out of range";
+	return NULL;
+}
+
 /* checks the parsed values against each other; NULL when consistent */
 static const char *
 json_check(JsonParser *jp, RcfParams *params, int *key)
@@ -403,13 +449,16 @@ json_check(JsonParser *jp, RcfParams *params, int *key)
 	params->time_decay = jp->time_decay;
 	params->seed = jp->seed;
 	*key = JK_VERSION;
-	if (jp->ints[JK_VERSION] != RCF_MODEL_VERSION)
+	if (jp->ints[JK_VERSION] != RCF_MODEL_VERSION &&
+		jp->ints[JK_VERSION] != RCF_MODEL_VERSION_1)
 		return "unsupported rcf model version";
 	if ((err = rcf_params_check(params)) != NULL)
 	{
 		*key = JK_TREES + rcf_params_bad_field(params);
 		return err;
 	}
+	if ((err = json_check_scores(jp, params, key)) != NULL)
+		return err;
 	*key = JK_SAMPLES;
 	if (jp->ntrees != params->num_trees)
 		return "number of sample arrays differs from \"trees\"";
@@ -463,9 +512,14 @@ rcf_model_from_json(const char *json, size_t *len,
 		*err = json_error(allocator, what, *len = jp->key_pos[key]);
 	else
 	{
-		*len = rcf_model_bytes(params.num_trees, params.dims, jp->npoints);
+		RcfModelInfo head = {.params = params,
+			.version = (uint32_t) jp->ints[JK_VERSION],
+		.points_seen = jp->ints[JK_POINTS_SEEN], .scores = jp->scores};
+
+		*len = rcf_model_bytes(head.version, params.num_trees, params.dims,
+							   jp->npoints);
 		buf = pi_alloc(allocator, *len);
-		rcf_model_encode(&params, jp->ints[JK_POINTS_SEEN], &src, buf);
+		rcf_model_encode(&head, &src, buf);
 	}
 	pi_buf_free(&jp->values);
 	pi_free(allocator, jp);

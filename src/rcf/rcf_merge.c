@@ -143,7 +143,11 @@ rcf_merge_deserialize(PG_FUNCTION_ARGS)
 Datum
 rcf_merge_final(PG_FUNCTION_ARGS)
 {
+	bytea	   *model;
+
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	PG_RETURN_BYTEA_P(PoolBytes((RcfPool *) PG_GETARG_POINTER(0)));
+	model = PoolBytes((RcfPool *) PG_GETARG_POINTER(0));
+	RcfLearnThreshold(model);
+	PG_RETURN_BYTEA_P(model);
 }

@@ -5,9 +5,11 @@
  *	  encoding with a per-dimension scale, writing, validation and reading.
  *
  * Model bytes.  "RCFM", uint16 version, uint16 flags (0), the parameters,
- * points seen, one int16 scale exponent e[d] per dimension, then per tree a
- * uint16 point count and its points as IEEE binary16 values of x / 2^e[d].
- * All integers are little-endian.  Trees are always built from the decoded
+ * points seen, in version 2 the score statistics of the training sample
+ * (uint32 count, float64 mean, float64 sd), one int16 scale exponent e[d]
+ * per dimension, then per tree a uint16 point count and its points as IEEE
+ * binary16 values of x / 2^e[d].  All integers are little-endian.  Version
+ * 1 (no score statistics) is read as before and never written.  Trees are always built from the decoded
  * (half-rounded) points, in stored order, with a per-tree random stream, so
  * that decoding the same bytes twice gives identical trees.
  *
@@ -23,6 +25,7 @@
 
 #define MODEL_MAGIC		"RCFM"
 #define MODEL_HEADER	(8 + PARAMS_BYTES + 8)
+#define SCORES_BYTES	20		/* version 2: count, mean, sd */
 #define HALF_MAX		65504.0
 /* the least value a binary16 rounds to infinity (65504 + half its ulp) */
 #define HALF_ROUND_UP	65520.0
@@ -106,12 +109,32 @@ scale_exponent(double m)
 
 /*--- Model bytes ------------------------------------------------------------*/
 
-/* Bytes the model of n trees with "points" points over "dims" takes */
+/* Bytes a model of n trees with "points" points over "dims" takes */
 size_t
-rcf_model_bytes(int32_t num_trees, int32_t dims, int64_t points)
+rcf_model_bytes(uint32_t version, int32_t num_trees, int32_t dims,
+				int64_t points)
 {
-	return MODEL_HEADER + 2 * (size_t) dims + 2 * (size_t) num_trees +
+	return MODEL_HEADER + (version >= 2 ? SCORES_BYTES : 0) +
+		2 * (size_t) dims + 2 * (size_t) num_trees +
 		2 * (size_t) dims * (size_t) points;
+}
+
+/* writes the score statistics of a version 2 header and advances */
+static void
+put_scores(uint8_t **p, const RcfScoreStats *scores)
+{
+	put_u32(p, (uint32_t) scores->count);
+	put_f64(p, scores->mean);
+	put_f64(p, scores->sd);
+}
+
+/* Writes score statistics into the header of version 2 model bytes */
+void
+rcf_model_put_scores(uint8_t *buf, const RcfScoreStats *scores)
+{
+	uint8_t    *p = buf + MODEL_HEADER;
+
+	put_scores(&p, scores);
 }
 
 /* the scale exponent of each dimension: from the largest |x| stored */
@@ -141,11 +164,14 @@ model_exponents(const RcfParams *p, const RcfSource *src, int16_t *exps)
 		exps[d] = (int16_t) scale_exponent(m[d]);
 }
 
-/* writes a model: header, exponents, then each tree's points as halves */
+/*
+ * writes a model of head's version, parameters, points seen and (version 2)
+ * score statistics: header, exponents, then each tree's points as halves
+ */
 void
-rcf_model_encode(const RcfParams *p, int64_t seen, const RcfSource *src,
-				 uint8_t *buf)
+rcf_model_encode(const RcfModelInfo *head, const RcfSource *src, uint8_t *buf)
 {
+	const RcfParams *p = &head->params;
 	int16_t		exps[RCF_MAX_DIMS];
 	int32_t		t,
 				i,
@@ -154,10 +180,12 @@ rcf_model_encode(const RcfParams *p, int64_t seen, const RcfSource *src,
 	model_exponents(p, src, exps);
 	memcpy(buf, MODEL_MAGIC, 4);
 	buf += 4;
-	put_u16(&buf, RCF_MODEL_VERSION);
+	put_u16(&buf, (uint16_t) head->version);
 	put_u16(&buf, 0);
 	rcf_params_put(&buf, p);
-	put_u64(&buf, (uint64_t) seen);
+	put_u64(&buf, (uint64_t) head->points_seen);
+	if (head->version >= 2)
+		put_scores(&buf, &head->scores);
 	for (d = 0; d < p->dims; d++)
 		put_u16(&buf, (uint16_t) exps[d]);
 	for (t = 0; t < p->num_trees; t++)
@@ -201,17 +229,22 @@ rcf_model_size(const RcfSampler *sampler)
 
 	for (t = 0; t < sampler->params.num_trees; t++)
 		points += sampler->res[t].heap.count;
-	return rcf_model_bytes(sampler->params.num_trees, sampler->params.dims,
-						   points);
+	return rcf_model_bytes(RCF_MODEL_VERSION, sampler->params.num_trees,
+						   sampler->params.dims, points);
 }
 
-/* Writes the model of this sampler into buf (rcf_model_size bytes) */
+/*
+ * Writes the model of this sampler into buf (rcf_model_size bytes), with no
+ * score statistics yet (rcf_detect_learn adds them)
+ */
 void
 rcf_model_write(const RcfSampler *sampler, uint8_t *buf)
 {
 	RcfSource	src = {sampler, sampler_count, sampler_point};
 
-	rcf_model_encode(&sampler->params, sampler->seen, &src, buf);
+	rcf_model_encode(&(RcfModelInfo) {.params = sampler->params,
+					 .version = RCF_MODEL_VERSION, .points_seen = sampler->seen},
+					 &src, buf);
 }
 
 /* marks the item at "at" as the fault; returns why */
@@ -220,6 +253,34 @@ fault_at(RcfReader *r, const uint8_t *at, const char *why)
 {
 	r->fault = at;
 	return why;
+}
+
+/*
+ * reads the score statistics of a version 2 header (none in version 1);
+ * NULL when valid or truncated (the caller sees the reader failed)
+ */
+static const char *
+read_scores(RcfReader *r, RcfModelInfo *info)
+{
+	const uint8_t *at = r->p;
+	RcfScoreStats *s = &info->scores;
+
+	memset(s, 0, sizeof(*s));
+	if (info->version < 2)
+		return NULL;
+	s->count = (int32_t) get_u32(r);
+	s->mean = get_f64(r);
+	s->sd = get_f64(r);
+	if (!r->ok)
+		return NULL;
+	if (s->count < 0 ||
+		(int64_t) s->count > (int64_t) info->params.num_trees * info->params.sample_size)
+		return fault_at(r, at, "corrupt rcf model: score count out of range");
+	if (!isfinite(s->mean))
+		return fault_at(r, at + 4, "corrupt rcf model: invalid score mean");
+	if (!isfinite(s->sd) || s->sd < 0)
+		return fault_at(r, at + 12, "corrupt rcf model: invalid score sd");
+	return NULL;
 }
 
 /* reads the model header and exponents; NULL when valid, else why not */
@@ -237,7 +298,8 @@ rcf_model_read_header(RcfReader *r, RcfModelInfo *info, int16_t *exps)
 	if (memcmp(magic, MODEL_MAGIC, 4) != 0)
 		return fault_at(r, magic, "not an rcf model");
 	info->version = get_u16(r);
-	if (r->ok && info->version != RCF_MODEL_VERSION)
+	if (r->ok && info->version != RCF_MODEL_VERSION &&
+		info->version != RCF_MODEL_VERSION_1)
 		return fault_at(r, at, "unsupported rcf model version");
 	at = r->p;
 	if (get_u16(r) != 0)
@@ -248,6 +310,8 @@ rcf_model_read_header(RcfReader *r, RcfModelInfo *info, int16_t *exps)
 						NULL, err);
 	at = r->p;
 	info->points_seen = (int64_t) get_u64(r);
+	if ((err = read_scores(r, info)) != NULL)
+		return err;
 	exps_at = r->p;
 	for (d = 0; d < info->params.dims; d++)
 		exps[d] = (int16_t) get_u16(r);

@@ -232,14 +232,20 @@ rcf_pool_model_size(const RcfPool *pool)
 
 	for (t = 0; t < pool->params.num_trees; t++)
 		points += pool->count[t];
-	return rcf_model_bytes(pool->params.num_trees, pool->params.dims, points);
+	return rcf_model_bytes(RCF_MODEL_VERSION, pool->params.num_trees,
+						   pool->params.dims, points);
 }
 
-/* Writes the model of a pool into buf (rcf_pool_model_size bytes) */
+/*
+ * Writes the model of a pool into buf (rcf_pool_model_size bytes), with no
+ * score statistics yet (rcf_detect_learn adds them)
+ */
 void
 rcf_pool_model_write(const RcfPool *pool, uint8_t *buf)
 {
 	RcfSource	src = {pool, pool_count, pool_point};
 
-	rcf_model_encode(&pool->params, pool->seen, &src, buf);
+	rcf_model_encode(&(RcfModelInfo) {.params = pool->params,
+					 .version = RCF_MODEL_VERSION, .points_seen = pool->seen},
+					 &src, buf);
 }

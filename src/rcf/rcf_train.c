@@ -196,5 +196,6 @@ rcf_train_final(PG_FUNCTION_ARGS)
 	model = palloc(VARHDRSZ + size);
 	SET_VARSIZE(model, VARHDRSZ + size);
 	rcf_model_write(state->sampler, (uint8_t *) RcfModelBytes(model));
+	RcfLearnThreshold(model);
 	PG_RETURN_BYTEA_P(model);
 }

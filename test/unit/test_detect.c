@@ -199,6 +199,43 @@ test_config(void)
 		  "rate 0.00135 is z 3 (%g)", rcf_detect_z_of_rate(0.0013498980));
 }
 
+/* whether two score statistics are equal */
+static bool
+same_stats(const RcfScoreStats *a, const RcfScoreStats *b)
+{
+	return a->count == b->count && a->mean == b->mean && a->sd == b->sd;
+}
+
+/*
+ * The statistics learned into model bytes at training time equal those a
+ * model without them (f, fresh from the writer) gets computed from its sample
+ */
+static void
+learned_threshold(uint8_t *buf, size_t len, const RcfForest *f,
+				  const RcfScoreStats *computed)
+{
+	RcfModelInfo info;
+	const char *err = NULL;
+	RcfForest  *learned;
+	RcfScoreStats used;
+
+	used = rcf_detect_model_stats(f, A);
+	CHECK(rcf_forest_model_scores(f)->count == 0 &&
+		  same_stats(&used, computed),
+		  "a model without statistics has them computed from its sample");
+	CHECK(rcf_detect_learn(buf, len, A) == NULL &&
+		  rcf_model_info(buf, len, &info) == NULL &&
+		  same_stats(&info.scores, computed),
+		  "rcf_detect_learn writes the same statistics into the model");
+	learned = rcf_forest_decode(buf, len, A, &err);
+	used = rcf_detect_model_stats(learned, A);
+	CHECK(learned != NULL && same_stats(&used, computed),
+		  "the learned model's statistics are the ones used");
+	rcf_forest_free(learned);
+	CHECK(rcf_detect_learn(buf, len - 1, A) != NULL,
+		  "rcf_detect_learn refuses bytes that are not a model");
+}
+
 /* the model form (points on y = 2x): threshold from the training sample, expected per dimension */
 static void
 test_model(void)
@@ -233,6 +270,7 @@ test_model(void)
 	CHECK(stats.count == 4096 && stats.mean > 0.5 && stats.mean < 1.5 && stats.sd > 0,
 		  "training statistics: %d scores, mean %.3f, sd %.3f",
 		  stats.count, stats.mean, stats.sd);
+	learned_threshold(buf, len, f, &stats);
 	rcf_detect_defaults(&c);
 	rcf_detect_point(f, &stats, &c, in, A, &r);
 	CHECK(!r.is_anomaly && r.grade == 0 && fabs(r.expected[1] - 1.0) < 0.1 &&

@@ -427,7 +427,7 @@ test_corrupt(void)
 	memcpy(c, m, len);
 	c[len] = 0;
 	CHECK(rcf_model_info(c, len + 1, &info) != NULL, "trailing byte rejected");
-	c[4] = 2;
+	c[4] = 3;
 	CHECK(rcf_model_info(c, len, &info) != NULL, "other version rejected: %s",
 		  rcf_model_info(c, len, &info));
 	CHECK(rcf_model_info(NULL, 0, &info) != NULL, "NULL rejected");
@@ -437,13 +437,23 @@ test_corrupt(void)
 	CHECK(rcf_model_info(c, 30, &info) != NULL && info.error_offset == 30,
 		  "truncation inside the parameters is where the bytes end (%zu)",
 		  info.error_offset);
-	c[8 + 28 + 8] = 0xff;		/* first scale exponent: 0x..ff */
-	c[8 + 28 + 9] = 0x7f;
-	CHECK(rcf_model_info(c, len, &info) != NULL && info.error_offset == 44,
+	c[8 + 28 + 8 + 20] = 0xff;	/* first scale exponent: 0x..ff */
+	c[8 + 28 + 8 + 21] = 0x7f;
+	CHECK(rcf_model_info(c, len, &info) != NULL && info.error_offset == 64,
 		  "a bad scale exponent is at its byte (%zu)", info.error_offset);
 	memcpy(c, m, len);
-	c[8 + 28 + 8 + 6 + 2 + 3] = 0x7c;	/* second value of tree 1 to Inf */
-	CHECK(rcf_model_info(c, len, &info) != NULL && info.error_offset == 54 &&
+	c[8 + 28 + 8 + 3] = 0x7f;	/* score count beyond the trees' samples */
+	CHECK(rcf_model_info(c, len, &info) != NULL && info.error_offset == 44 &&
+		  strstr(rcf_model_info(c, len, &info), "score count") != NULL,
+		  "a bad score count is at its byte (%zu)", info.error_offset);
+	memcpy(c, m, len);
+	c[8 + 28 + 8 + 4 + 8 + 7] = 0xbf;	/* score sd negative */
+	CHECK(rcf_model_info(c, len, &info) != NULL && info.error_offset == 56 &&
+		  strstr(rcf_model_info(c, len, &info), "score sd") != NULL,
+		  "a negative score sd is refused at the sd (%zu)", info.error_offset);
+	memcpy(c, m, len);
+	c[8 + 28 + 8 + 20 + 6 + 2 + 3] = 0x7c;	/* second value of tree 1 to Inf */
+	CHECK(rcf_model_info(c, len, &info) != NULL && info.error_offset == 74 &&
 		  strstr(rcf_model_info(c, len, &info), "non-finite") != NULL,
 		  "a non-finite value is at its byte (%zu)", info.error_offset);
 	memcpy(c, m, len);
@@ -505,6 +515,54 @@ json_rejects(const char *text, const char *want)
 	return ok;
 }
 
+/* the version 1 JSON of a version 2 JSON text: no score statistics */
+static char *
+json_as_v1(const char *j2)
+{
+	char	   *j1 = strdup(j2);
+	char	   *from = strstr(j1, "\"score_count\"");
+	char	   *to = strstr(j1, "\"samples\"");
+
+	j1[11] = '1';				/* {"version":2 */
+	memmove(from, to, strlen(to) + 1);
+	return j1;
+}
+
+/* a version 1 model is read, scored and written as before */
+static void
+test_version1(void)
+{
+	size_t		len,
+				len1 = 0;
+	uint8_t    *m = small_model(&len);
+	char	   *j = rcf_model_to_json(m, len, A);
+	char	   *j1 = json_as_v1(j);
+	const char *err = NULL;
+	uint8_t    *m1 = rcf_model_from_json(j1, &len1, A, &err);
+	char	   *j1again = m1 ? rcf_model_to_json(m1, len1, A) : NULL;
+	RcfModelInfo info;
+	RcfForest  *f1 = m1 ? decode(m1, len1) : NULL;
+	RcfForest  *f2 = decode(m, len);
+	bool		same = f1 != NULL && f2 != NULL;
+
+	CHECK(m1 != NULL && rcf_model_info(m1, len1, &info) == NULL &&
+		  info.version == 1 && info.scores.count == 0 && len1 == len - 20,
+		  "a version 1 model is valid, 20 bytes shorter, without statistics (%s)",
+		  err ? err : "ok");
+	CHECK(j1again != NULL && strcmp(j1, j1again) == 0,
+		  "version 1 JSON -> bytes -> JSON is identical (stays version 1)");
+	for (int i = 0; same && i < PAPER_ROWS; i++)
+		same = rcf_forest_score(f1, paper[i]) == rcf_forest_score(f2, paper[i]);
+	CHECK(same, "version 1 and version 2 of the same points score every point the same");
+	rcf_forest_free(f1);
+	rcf_forest_free(f2);
+	A->free(A->ctx, j1again);
+	A->free(A->ctx, j);
+	free(j1);
+	free(m1);
+	free(m);
+}
+
 /* JSON round trip and strict parsing */
 static void
 test_json(void)
@@ -517,8 +575,10 @@ test_json(void)
 	uint8_t    *m2 = rcf_model_from_json(j, &len2, A, &err);
 	char	   *j2 = m2 ? rcf_model_to_json(m2, len2, A) : NULL;
 
-	CHECK(j != NULL && strncmp(j, "{\"version\":1,\"trees\":5,\"sample_size\":16,\"dims\":3,", 49) == 0,
+	CHECK(j != NULL && strncmp(j, "{\"version\":2,\"trees\":5,\"sample_size\":16,\"dims\":3,", 49) == 0,
 		  "JSON form starts with the parameters");
+	CHECK(j != NULL && strstr(j, "\"score_count\":0,\"score_mean\":0,\"score_sd\":0,") != NULL,
+		  "version 2's JSON form has the score statistics");
 	CHECK(m2 != NULL && len2 == len && memcmp(m, m2, len) == 0,
 		  "bytes -> json -> bytes is identical (%s)", err ? err : "ok");
 	CHECK(j2 != NULL && strcmp(j, j2) == 0, "json -> bytes -> json is identical");
@@ -558,6 +618,24 @@ test_json(void)
 	CHECK(json_rejects("{\"version\":1,\"version\":1}", "duplicate key"), "duplicate key rejected");
 	CHECK(json_rejects("{\"version\":1}", "missing key"), "missing key rejected");
 	CHECK(json_rejects("{\"version\":01}", "invalid number"), "leading zero rejected");
+	CHECK(json_rejects("{\"version\":1,\"trees\":1,\"sample_size\":4,\"dims\":1,"
+					   "\"time_decay\":0,\"seed\":1,\"points_seen\":1,\"score_count\":1,"
+					   "\"samples\":[[[1]]]}", "score statistics need version 2 at byte 88"),
+		  "score statistics in a version 1 model rejected");
+	CHECK(json_rejects("{\"version\":2,\"trees\":1,\"sample_size\":4,\"dims\":1,"
+					   "\"time_decay\":0,\"seed\":1,\"points_seen\":1,"
+					   "\"samples\":[[[1]]]}", "version 2 needs score_count, score_mean and score_sd at byte 1"),
+		  "a version 2 model without score statistics rejected");
+	CHECK(json_rejects("{\"version\":2,\"trees\":1,\"sample_size\":4,\"dims\":1,"
+					   "\"time_decay\":0,\"seed\":1,\"points_seen\":1,\"score_count\":1,"
+					   "\"score_mean\":1,\"score_sd\":-1,\"samples\":[[[1]]]}",
+					   "score sd out of range"),
+		  "a negative score sd rejected");
+	CHECK(json_rejects("{\"version\":2,\"trees\":1,\"sample_size\":4,\"dims\":1,"
+					   "\"time_decay\":0,\"seed\":1,\"points_seen\":1,\"score_count\":5,"
+					   "\"score_mean\":1,\"score_sd\":1,\"samples\":[[[1]]]}",
+					   "score count out of range"),
+		  "a score count beyond the samples rejected");
 	CHECK(json_rejects("{\"time_decay\":1.}", "invalid number"), "bad fraction rejected");
 	CHECK(json_rejects("{\"samples\":[[[1,2],[1]]]}", "points of different lengths"),
 		  "points of different lengths rejected");
@@ -946,6 +1024,7 @@ main(void)
 		test_serialize();
 		test_corrupt();
 		test_json();
+		test_version1();
 	}
 	test_sizes();
 	test_streaming();
