@@ -77,10 +77,25 @@ typedef enum InferCallKind
 {
 	INFER_CALL_NONE,			/* not an endpoint function */
 	INFER_CALL_FUNCTION,		/* LANGUAGE sagemaker */
-	INFER_CALL_ADHOC			/* sagemaker_infer(endpoint, ...) */
+	INFER_CALL_ADHOC,			/* sagemaker_infer(endpoint, ...) */
+	INFER_CALL_LOCAL			/* a local model's function with a batch form */
 } InferCallKind;
 
 extern InferCallKind InferCallKindOf(Oid funcid, Oid language);
+
+/*
+ * The batch form of a C function of pg_infer that evaluates a local model
+ * (rcf_score): the results the function gives row by row, for nrows rows
+ * of nargs arguments (args[row * nargs + i], nulls alike) at once, into
+ * results/result_nulls.  flinfo is the function's, kept for the scan, so
+ * that fn_extra caches what the rows share (the decoded model).
+ */
+typedef void (*InferLocalBatch) (FmgrInfo *flinfo, int nrows, int nargs,
+								 Datum *args, bool *nulls, Datum *results,
+								 bool *result_nulls);
+
+extern void InferRegisterLocalBatch(const char *symbol, InferLocalBatch batch);
+extern InferLocalBatch InferLocalBatchOf(Oid funcid);
 extern InferFunction *InferFunctionForCall(FuncExpr *call, MemoryContext mcxt);
 extern InferFunction *InferFunctionForFcinfo(FunctionCallInfo fcinfo);
 
@@ -112,6 +127,7 @@ extern void InferPlanInit(void);
 /*--- in infer_scan.c -------------------------------------------------------*/
 
 #define INFER_SCAN_NAME "SageMaker Batch"
+#define LOCAL_SCAN_NAME "Local Batch"
 
 extern void InferScanInit(void);
 extern Plan *InferMakeBatchScan(Plan *child, List *calls, List *tlist,

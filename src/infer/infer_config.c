@@ -81,7 +81,7 @@ InferInit(void)
 							1024, MAX_PAYLOAD_LIMIT, PGC_USERSET,
 							GUC_UNIT_BYTE, NULL, NULL, NULL);
 	DefineCustomBoolVariable("pg_infer.batching",
-							 "Batches endpoint function calls in queries into few requests.",
+							 "Batches endpoint function calls in queries into few requests, and local model scoring (rcf_score, rcf_attribution) into chunks.",
 							 NULL, &infer_batching, true, PGC_USERSET, 0,
 							 NULL, NULL, NULL);
 	DefineCustomEnumVariable("pg_infer.content_type",

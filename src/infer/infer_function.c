@@ -58,6 +58,75 @@ IsSagemakerInfer(HeapTuple proc)
 	return !isnull && strcmp(TextDatumGetCString(prosrc), "sagemaker_infer") == 0;
 }
 
+/*--- Local models' batch forms -----------------------------------------------*/
+
+#define MAX_LOCAL_BATCH 4
+
+/* A C function of this library with a batch form, by its symbol */
+typedef struct LocalBatchEntry
+{
+	const char *symbol;
+	InferLocalBatch batch;
+} LocalBatchEntry;
+
+static LocalBatchEntry local_batches[MAX_LOCAL_BATCH];
+static int	nlocal_batches = 0;
+
+/* Registers the batch form of this library's C function "symbol" (at load) */
+void
+InferRegisterLocalBatch(const char *symbol, InferLocalBatch batch)
+{
+	if (nlocal_batches >= MAX_LOCAL_BATCH)
+		elog(ERROR, "too many local batch functions");
+	local_batches[nlocal_batches].symbol = symbol;
+	local_batches[nlocal_batches++].batch = batch;
+}
+
+/*
+ * The batch form of a function: one of this library's C functions (its
+ * probin names pg_infer's library) whose symbol is registered; else NULL
+ */
+static InferLocalBatch
+LocalBatchOfProc(HeapTuple proc)
+{
+	Form_pg_proc form = (Form_pg_proc) GETSTRUCT(proc);
+	bool		isnull;
+	Datum		datum;
+	char	   *probin;
+	char	   *prosrc;
+	size_t		len;
+
+	if (form->prolang != ClanguageId || nlocal_batches == 0)
+		return NULL;
+	datum = SysCacheGetAttr(PROCOID, proc, Anum_pg_proc_probin, &isnull);
+	if (isnull)
+		return NULL;
+	probin = TextDatumGetCString(datum);
+	len = strlen(probin);
+	if (len < 8 || strcmp(probin + len - 8, "pg_infer") != 0)
+		return NULL;
+	prosrc = TextDatumGetCString(SysCacheGetAttr(PROCOID, proc,
+												 Anum_pg_proc_prosrc, &isnull));
+	for (int i = 0; i < nlocal_batches; i++)
+		if (strcmp(prosrc, local_batches[i].symbol) == 0)
+			return local_batches[i].batch;
+	return NULL;
+}
+
+/* The batch form of a function, or NULL when it has none */
+InferLocalBatch
+InferLocalBatchOf(Oid funcid)
+{
+	HeapTuple	proc = SearchSysCache1(PROCOID, ObjectIdGetDatum(funcid));
+	InferLocalBatch result;
+
+	if (!HeapTupleIsValid(proc))
+		return NULL;
+	result = LocalBatchOfProc(proc);
+	ReleaseSysCache(proc);
+	return result;
+}
+
 /*
  * Whether a function calls an endpoint, and how; "language" is the sagemaker
  * language's OID (InferLanguageOid), which a caller checking many functions
@@ -78,6 +147,8 @@ InferCallKindOf(Oid funcid, Oid language)
 		result = INFER_CALL_FUNCTION;
 	else if (IsSagemakerInfer(proc))
 		result = INFER_CALL_ADHOC;
+	else if (LocalBatchOfProc(proc) != NULL)
+		result = INFER_CALL_LOCAL;
 	ReleaseSysCache(proc);
 	return result;
 }

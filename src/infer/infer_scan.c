@@ -12,6 +12,11 @@
  * instead of reading rows) the node reads the child's rechecked row and
  * makes its calls again, one row per request.
  *
+ * Calls of a local model's function (rcf_score) are batched by the same
+ * node: such a function has a batch form (InferLocalBatch), which the node
+ * calls once per chunk, at once, instead of starting requests.  A node with
+ * local calls only shows as "Local Batch".
+ *
  * Its scan tuple is the child's row followed by one column per endpoint
  * call; custom_scan_tlist says so, with the calls themselves (their
  * arguments refer to the child's columns as OUTER_VAR) as the last
@@ -36,10 +41,18 @@
 #include "aws/aws.h"
 #include "infer/infer.h"
 
-/* One endpoint call of the node */
+/* Rows per chunk when a node has local calls only */
+#define LOCAL_BATCH_ROWS 1000
+
+/* One call of the node: an endpoint's (fn) or a local model's (local) */
 typedef struct InferCall
 {
-	InferFunction *fn;
+	InferFunction *fn;			/* NULL for a local call */
+	InferLocalBatch local;
+	FmgrInfo   *flinfo;			/* the local function's */
+	int			nargs;
+	int16	   *arg_len;		/* typlen of each argument */
+	bool	   *arg_byval;
 	List	   *arg_states;		/* ExprState of each argument */
 } InferCall;
 
@@ -89,6 +102,12 @@ static const CustomScanMethods infer_scan_methods = {
 	.CreateCustomScanState = CreateInferScanState,
 };
 
+/* The same node when every call is a local one: only the name differs */
+static const CustomScanMethods local_scan_methods = {
+	.CustomName = LOCAL_SCAN_NAME,
+	.CreateCustomScanState = CreateInferScanState,
+};
+
 static const CustomExecMethods infer_exec_methods = {
 	.CustomName = INFER_SCAN_NAME,
 	.BeginCustomScan = BeginInferScan,
@@ -103,6 +122,27 @@ void
 InferScanInit(void)
 {
 	RegisterCustomScanMethods(&infer_scan_methods);
+	RegisterCustomScanMethods(&local_scan_methods);
+}
+
+/* Whether an expression is a call of a local model's function */
+static bool
+IsLocalCall(Node *call)
+{
+	return InferCallKindOf(((FuncExpr *) call)->funcid,
+						   InferLanguageOid()) == INFER_CALL_LOCAL;
+}
+
+/* The methods of a new batch scan: local when all its calls are local */
+static const CustomScanMethods *
+MethodsFor(List *calls)
+{
+	ListCell   *lc;
+
+	foreach(lc, calls)
+		if (!IsLocalCall(lfirst(lc)))
+			return &infer_scan_methods;
+	return &local_scan_methods;
 }
 
 /*
@@ -143,7 +183,7 @@ InferMakeBatchScan(Plan *child, List *calls, List *tlist, List *quals)
 	cscan->custom_scan_tlist = scan_tlist;
 	/* the child's width, and the most rows wanted (0: all) */
 	cscan->custom_private = list_make2_int(list_length(child->targetlist), 0);
-	cscan->methods = &infer_scan_methods;
+	cscan->methods = MethodsFor(calls);
 	return (Plan *) cscan;
 }
 
@@ -152,7 +192,8 @@ bool
 InferIsBatchScan(Plan *plan)
 {
 	return plan != NULL && IsA(plan, CustomScan) &&
-		((CustomScan *) plan)->methods == &infer_scan_methods;
+		(((CustomScan *) plan)->methods == &infer_scan_methods ||
+		 ((CustomScan *) plan)->methods == &local_scan_methods);
 }
 
 /*
@@ -192,9 +233,43 @@ BeginCall(InferScanState *state, InferCall *call, FuncExpr *expr)
 		aclcheck_error(aclresult, OBJECT_FUNCTION, get_func_name(expr->funcid));
 	InvokeFunctionExecuteHook(expr->funcid);
 
-	if (list_length(args) > call->fn->nargs)
+	if (call->fn != NULL && list_length(args) > call->fn->nargs)
 		args = list_delete_first(list_copy(args));	/* sagemaker_infer's endpoint */
 	call->arg_states = ExecInitExprList(args, &state->css.ss.ps);
+}
+
+/* Prepares an endpoint call: its InferFunction and argument types */
+static void
+BeginRemoteCall(InferCall *call, FuncExpr *expr)
+{
+	call->fn = InferFunctionForCall(expr, CurrentMemoryContext);
+	call->nargs = call->fn->nargs;
+	call->arg_len = palloc(sizeof(int16) * Max(call->nargs, 1));
+	call->arg_byval = palloc(sizeof(bool) * Max(call->nargs, 1));
+	for (int i = 0; i < call->nargs; i++)
+	{
+		call->arg_len[i] = call->fn->args[i].typlen;
+		call->arg_byval[i] = call->fn->args[i].typbyval;
+	}
+}
+
+/* Prepares a local call: the function's batch form, FmgrInfo, argument types */
+static void
+BeginLocalCall(InferCall *call, FuncExpr *expr)
+{
+	ListCell   *lc;
+
+	call->local = InferLocalBatchOf(expr->funcid);
+	call->flinfo = palloc0(sizeof(FmgrInfo));
+	fmgr_info(expr->funcid, call->flinfo);
+	fmgr_info_set_expr((Node *) expr, call->flinfo);
+	call->nargs = list_length(expr->args);
+	call->arg_len = palloc(sizeof(int16) * Max(call->nargs, 1));
+	call->arg_byval = palloc(sizeof(bool) * Max(call->nargs, 1));
+	foreach(lc, expr->args)
+		get_typlenbyval(exprType(lfirst(lc)),
+						&call->arg_len[foreach_current_index(lc)],
+						&call->arg_byval[foreach_current_index(lc)]);
 }
 
 /*
@@ -209,14 +284,27 @@ SizeWindow(InferScanState *state, int bound)
 	state->window = 1;
 	for (int c = 0; c < state->ncalls; c++)
 	{
-		state->batch_rows = Max(state->batch_rows, state->calls[c].fn->batch_size);
-		state->window = Max(state->window, state->calls[c].fn->max_in_flight);
+		InferFunction *fn = state->calls[c].fn;
+
+		state->batch_rows = Max(state->batch_rows,
+								fn ? fn->batch_size : LOCAL_BATCH_ROWS);
+		state->window = Max(state->window, fn ? fn->max_in_flight : 1);
 	}
 	if (bound > 0)
 	{
 		state->batch_rows = Min(state->batch_rows, bound);
 		state->window = 1;
 	}
+}
+
+/* Whether a node calls endpoints (not only local models) */
+static bool
+HasRemoteCalls(InferScanState *state)
+{
+	for (int c = 0; c < state->ncalls; c++)
+		if (state->calls[c].fn != NULL)
+			return true;
+	return false;
 }
 
 /* Starts the child and prepares every call of the node and the chunks */
@@ -243,7 +331,10 @@ BeginInferScan(CustomScanState *node, EState *estate, int eflags)
 		InferCall  *call = &state->calls[foreach_current_index(lc)];
 		FuncExpr   *expr = (FuncExpr *) ((TargetEntry *) lfirst(lc))->expr;
 
-		call->fn = InferFunctionForCall(expr, CurrentMemoryContext);
+		if (IsLocalCall((Node *) expr))
+			BeginLocalCall(call, expr);
+		else
+			BeginRemoteCall(call, expr);
 		BeginCall(state, call, expr);
 	}
 	SizeWindow(state, lsecond_int(cscan->custom_private));
@@ -259,9 +350,10 @@ BeginInferScan(CustomScanState *node, EState *estate, int eflags)
 	state->row_slot = ExecInitExtraTupleSlot(estate,
 											 ExecGetResultType(outerPlanState(node)),
 											 &TTSOpsMinimalTuple);
-	if (!(eflags & EXEC_FLAG_EXPLAIN_ONLY))
+	if (!(eflags & EXEC_FLAG_EXPLAIN_ONLY) && HasRemoteCalls(state))
 		state->http = AwsHttpBegin(state->window * state->ncalls);
 }
+
 
 /* Evaluates the arguments of a call for the rows of a chunk, into args/nulls */
 static void
@@ -269,7 +361,7 @@ EvaluateArgs(InferScanState *state, InferCall *call, InferChunk *chunk,
 			 Datum *args, bool *nulls)
 {
 	ExprContext *econtext = state->css.ss.ps.ps_ExprContext;
-	int			nargs = call->fn->nargs;
+	int			nargs = call->nargs;
 
 	for (int row = 0; row < chunk->nrows; row++)
 	{
@@ -279,13 +371,13 @@ EvaluateArgs(InferScanState *state, InferCall *call, InferChunk *chunk,
 		econtext->ecxt_outertuple = state->row_slot;
 		foreach(lc, call->arg_states)
 		{
-			int			i = row * nargs + foreach_current_index(lc);
-			InferArg   *arg = &call->fn->args[foreach_current_index(lc)];
+			int			k = foreach_current_index(lc);
+			int			i = row * nargs + k;
 			Datum		value;
 
 			value = ExecEvalExprSwitchContext(lfirst(lc), econtext, &nulls[i]);
 			args[i] = nulls[i] ? (Datum) 0 :
-				datumCopy(value, arg->typbyval, arg->typlen);
+				datumCopy(value, call->arg_byval[k], call->arg_len[k]);
 		}
 		ResetExprContext(econtext);
 	}
@@ -301,16 +393,20 @@ StartCalls(InferScanState *state, InferChunk *chunk)
 	for (int c = 0; c < state->ncalls; c++)
 	{
 		InferCall  *call = &state->calls[c];
-		int			nvalues = chunk->nrows * Max(call->fn->nargs, 1);
+		int			nvalues = chunk->nrows * Max(call->nargs, 1);
 		Datum	   *args = palloc(sizeof(Datum) * nvalues);
 		bool	   *nulls = palloc(sizeof(bool) * nvalues);
 
 		EvaluateArgs(state, call, chunk, args, nulls);
 		chunk->results[c] = palloc(sizeof(Datum) * chunk->nrows);
 		chunk->result_nulls[c] = palloc(sizeof(bool) * chunk->nrows);
-		chunk->pending[c] = InferStart(call->fn, chunk->nrows, args, nulls,
-									   chunk->results[c], chunk->result_nulls[c],
-									   state->http);
+		if (call->local != NULL)
+			call->local(call->flinfo, chunk->nrows, call->nargs, args, nulls,
+						chunk->results[c], chunk->result_nulls[c]);
+		else
+			chunk->pending[c] = InferStart(call->fn, chunk->nrows, args, nulls,
+										   chunk->results[c],
+										   chunk->result_nulls[c], state->http);
 	}
 }
 
@@ -378,7 +474,8 @@ AbandonChunks(InferScanState *state)
 		InferChunk *chunk = &state->chunks[(state->head + i) % state->window];
 
 		for (int c = 0; chunk->pending != NULL && c < state->ncalls; c++)
-			InferAbandon(chunk->pending[c]);
+			if (chunk->pending[c] != NULL)
+				InferAbandon(chunk->pending[c]);
 	}
 }
 
@@ -396,7 +493,8 @@ FinishHead(InferScanState *state)
 	PG_TRY();
 	{
 		for (int c = 0; c < state->ncalls; c++)
-			InferFinish(chunk->pending[c], &state->counters);
+			if (chunk->pending[c] != NULL)
+				InferFinish(chunk->pending[c], &state->counters);
 	}
 	PG_CATCH();
 	{
@@ -516,7 +614,8 @@ ReScanInferScan(CustomScanState *node)
 	state->head = 0;
 	state->next = 0;
 	state->child_done = false;
-	state->http = AwsHttpBegin(state->window * state->ncalls);
+	state->http = HasRemoteCalls(state) ?
+		AwsHttpBegin(state->window * state->ncalls) : NULL;
 	if (child->chgParam == NULL)
 		ExecReScan(child);
 }
@@ -527,14 +626,29 @@ ExplainInferScan(CustomScanState *node, List *ancestors, ExplainState *es)
 {
 	InferScanState *state = (InferScanState *) node;
 	StringInfoData endpoints;
+	StringInfoData functions;
 	InferCounters *c = &state->counters;
 
 	initStringInfo(&endpoints);
+	initStringInfo(&functions);
 	for (int i = 0; i < state->ncalls; i++)
-		appendStringInfo(&endpoints, "%s%s", i > 0 ? ", " : "",
-						 state->calls[i].fn->endpoint);
-	ExplainPropertyText("Endpoints", endpoints.data, es);
+	{
+		InferCall  *call = &state->calls[i];
+
+		if (call->fn != NULL)
+			appendStringInfo(&endpoints, "%s%s", endpoints.len > 0 ? ", " : "",
+							 call->fn->endpoint);
+		else
+			appendStringInfo(&functions, "%s%s", functions.len > 0 ? ", " : "",
+							 get_func_name(call->flinfo->fn_oid));
+	}
+	if (endpoints.len > 0)
+		ExplainPropertyText("Endpoints", endpoints.data, es);
+	if (functions.len > 0)
+		ExplainPropertyText("Local Functions", functions.data, es);
 	ExplainPropertyInteger("Rows per Batch", NULL, state->batch_rows, es);
+	if (!HasRemoteCalls(state))
+		return;
 	ExplainPropertyInteger("Batches in Flight", NULL, state->window, es);
 	if (!es->analyze)
 		return;

@@ -48,6 +48,11 @@ extern void RcfCheckParams(const RcfParams *params);
 
 /* in rcf_score.c */
 extern Datum RcfFloat8Array(const double *values, int n);
+extern void RcfScoreBatch(FmgrInfo *flinfo, int nrows, int nargs, Datum *args,
+						  bool *nulls, Datum *results, bool *result_nulls);
+extern void RcfAttributionBatch(FmgrInfo *flinfo, int nrows, int nargs,
+								Datum *args, bool *nulls, Datum *results,
+								bool *result_nulls);
 
 /* in rcf_train.c */
 extern MemoryContext RcfAggregateContext(FunctionCallInfo fcinfo,
@@ -55,5 +60,7 @@ extern MemoryContext RcfAggregateContext(FunctionCallInfo fcinfo,
 
 /* in rcf_type.c */
 extern RcfForest *RcfCachedForest(FunctionCallInfo fcinfo, int argno);
+extern RcfForest *RcfCachedForestOf(FmgrInfo *flinfo, Datum value);
+extern bool RcfSameModel(Datum a, Datum b);
 
 #endif							/* RCF_H */

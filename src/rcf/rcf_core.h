@@ -170,6 +170,7 @@ extern void rcf_tree_relayout(RcfTree *t, const RcfParams *p,
 
 /* in rcf_forest.c */
 extern const RcfTree *rcf_forest_tree(const RcfForest *forest, int32_t t);
+extern const RcfAllocator *rcf_forest_allocator(const RcfForest *forest);
 extern void rcf_forest_query(const RcfForest *forest, const double *x,
 							 float *q);
 

@@ -161,21 +161,23 @@ int32_t
 rcf_forest_sample_scores(const RcfForest *forest, int32_t max, double *scores)
 {
 	const RcfParams *p = rcf_forest_params(forest);
-	double		x[RCF_MAX_DIMS];
+	const RcfAllocator *a = rcf_forest_allocator(forest);
+	double	   *x = pi_alloc(a, sizeof(double) * p->dims * (size_t) (max > 0 ? max : 1));
 	int32_t		n = 0;
 
 	for (int32_t t = 0; t < p->num_trees && n < max; t++)
 	{
 		const RcfTree *tree = rcf_forest_tree(forest, t);
 
-		for (int32_t i = 0; i < tree->heap.count && n < max; i++)
+		for (int32_t i = 0; i < tree->heap.count && n < max; i++, n++)
 		{
 			const float *pt = leaf_point(tree, tree->heap.slot[i], p->dims);
 
 			for (int32_t d = 0; d < p->dims; d++)
-				x[d] = pt[d];
-			scores[n++] = rcf_forest_score(forest, x);
+				x[(size_t) n * p->dims + d] = pt[d];
 		}
 	}
+	rcf_forest_score_many(forest, n, x, scores);
+	pi_free(a, x);
 	return n;
 }

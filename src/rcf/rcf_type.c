@@ -13,6 +13,7 @@
 #include "libpq/pqformat.h"
 #include "utils/builtins.h"
 
+#include "infer/infer.h"
 #include "pg_infer.h"
 #include "rcf/rcf.h"
 
@@ -30,10 +31,15 @@ PG_FUNCTION_INFO_V1(rcf_model_send);
 PG_FUNCTION_INFO_V1(rcf_model_from_bytea);
 PG_FUNCTION_INFO_V1(rcf_info);
 
-/* Nothing to set up yet: the RCF part has no settings */
+/*
+ * Registers the batch forms of rcf_score and rcf_attribution, which the
+ * plan's batch node calls for a chunk of rows at once
+ */
 void
 RcfInit(void)
 {
+	InferRegisterLocalBatch("rcf_score", RcfScoreBatch);
+	InferRegisterLocalBatch("rcf_attribution", RcfAttributionBatch);
 }
 
 /* Raises a clear error for model bytes the core rejects */
@@ -171,18 +177,34 @@ SameKey(struct varlena *a, struct varlena *b)
 		memcmp(a, b, VARSIZE_ANY(a)) == 0;
 }
 
-/*
- * The decoded forest of the model in argument "argno", decoded once per
- * query: it is cached in fn_extra with the key of the value it came from,
- * so a million rows scored against one stored model decode it once.
- */
+/* The decoded forest of the model in argument "argno" (RcfCachedForestOf) */
 RcfForest *
 RcfCachedForest(FunctionCallInfo fcinfo, int argno)
 {
-	struct varlena *raw = (struct varlena *) PG_GETARG_POINTER(argno);
+	return RcfCachedForestOf(fcinfo->flinfo, PG_GETARG_DATUM(argno));
+}
+
+/* Whether two model values are the same model (as the forest cache tells) */
+bool
+RcfSameModel(Datum a, Datum b)
+{
+	return a == b ||
+		SameKey(ModelKey((struct varlena *) DatumGetPointer(a)),
+				ModelKey((struct varlena *) DatumGetPointer(b)));
+}
+
+/*
+ * The decoded forest of a model value, decoded once per query: it is
+ * cached in the fn_extra of flinfo with the key of the value it came from,
+ * so a million rows scored against one stored model decode it once.
+ */
+RcfForest *
+RcfCachedForestOf(FmgrInfo *flinfo, Datum value)
+{
+	struct varlena *raw = (struct varlena *) DatumGetPointer(value);
 	struct varlena *key = ModelKey(raw);
-	RcfForestCache *cache = fcinfo->flinfo->fn_extra;
-	MemoryContext mcxt = fcinfo->flinfo->fn_mcxt;
+	RcfForestCache *cache = flinfo->fn_extra;
+	MemoryContext mcxt = flinfo->fn_mcxt;
 	RcfAllocator allocator = PgInferAllocator(mcxt);
 	bytea	   *model;
 	RcfForest  *forest;
@@ -209,7 +231,7 @@ RcfCachedForest(FunctionCallInfo fcinfo, int argno)
 	memcpy(key_copy, key, VARSIZE_ANY(key));
 
 	if (cache == NULL)
-		cache = fcinfo->flinfo->fn_extra =
+		cache = flinfo->fn_extra =
 			MemoryContextAllocZero(mcxt, sizeof(RcfForestCache));
 	else
 	{

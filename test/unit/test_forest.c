@@ -274,6 +274,61 @@ test_attribution(void)
 	rcf_sampler_free(s);
 }
 
+/*
+ * Batches give the very bits of point-by-point scoring and attribution: on
+ * the paper's rows (seen and unseen points, batches of several sizes), on a
+ * forest with empty trees, and on a streaming (unsnapped) forest
+ */
+static void
+test_many(void)
+{
+	RcfParams	p = params_of(37, 64, 3, 0, 5);
+	RcfSampler *s = train_paper(&p, 0, 0, PAPER_ROWS);
+	size_t		len;
+	uint8_t    *m = model_of(s, &len);
+	RcfForest  *forests[3] = {decode(m, len), rcf_forest_create(&p, A), NULL};
+	RcfParams	tiny = params_of(9, 4, 3, 0, 2);
+	RcfSampler *ts = train_paper(&tiny, 0, 0, 2);
+	size_t		tlen;
+	uint8_t    *tm = model_of(ts, &tlen);
+	static double scores[PAPER_ROWS],
+				high[PAPER_ROWS * 3],
+				low[PAPER_ROWS * 3];
+	bool		same_score = true,
+				same_attr = true;
+
+	forests[2] = decode(tm, tlen);	/* 2 points over 9 trees: empty trees */
+	for (int i = 0; i < 500; i++)
+		rcf_forest_update(forests[1], paper[i]);
+	for (int k = 0; k < 3; k++)
+		for (int from = 0, n = 1; from < PAPER_ROWS; from += n, n = n * 3 + 1)
+		{
+			if (from + n > PAPER_ROWS)
+				n = PAPER_ROWS - from;
+			rcf_forest_score_many(forests[k], n, paper[from], scores);
+			rcf_forest_attribution_many(forests[k], n, paper[from], high, low);
+			for (int i = 0; i < n; i++)
+			{
+				double		h[3],
+							l[3];
+
+				same_score &= scores[i] == rcf_forest_score(forests[k], paper[from + i]);
+				rcf_forest_attribution(forests[k], paper[from + i], h, l);
+				same_attr &= memcmp(h, high + i * 3, sizeof(h)) == 0 &&
+					memcmp(l, low + i * 3, sizeof(l)) == 0;
+			}
+		}
+	CHECK(same_score, "rcf_forest_score_many gives rcf_forest_score's bits");
+	CHECK(same_attr, "rcf_forest_attribution_many gives rcf_forest_attribution's bits");
+	rcf_forest_score_many(forests[0], 0, paper[0], scores);
+	for (int k = 0; k < 3; k++)
+		rcf_forest_free(forests[k]);
+	free(tm);
+	free(m);
+	rcf_sampler_free(ts);
+	rcf_sampler_free(s);
+}
+
 /* two samplers over the halves, merged, behave like one */
 static void
 test_merge(void)
@@ -1025,6 +1080,7 @@ main(void)
 		test_corrupt();
 		test_json();
 		test_version1();
+		test_many();
 	}
 	test_sizes();
 	test_streaming();
