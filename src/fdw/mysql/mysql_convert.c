@@ -5,10 +5,14 @@
  *
  *	  A converter is chosen once per column from the foreign table's column
  *	  type and the remote field (binary or not, SET, BIT); the common types
- *	  (integers, text, bytea, Boolean) are converted directly, the others
- *	  through the type's input function.  Text is verified (and converted
- *	  to the database encoding) before it becomes a value: the connection
- *	  speaks utf8mb4.
+ *	  (integers, text, bytea, Boolean, and the usual forms of DECIMAL,
+ *	  DATE, DATETIME and TIMESTAMP) are built directly, the others through
+ *	  the type's input function.  A direct conversion gives the same datum,
+ *	  byte for byte, as the input function would: it is taken only for the
+ *	  forms it parses exactly, and anything else (more digits, another
+ *	  scale, an out-of-range date) goes to the input function, which also
+ *	  raises its errors.  Text is verified (and converted to the database
+ *	  encoding) before it becomes a value: the connection speaks utf8mb4.
  *
  *-------------------------------------------------------------------------
  */
@@ -21,6 +25,8 @@
 #include "utils/date.h"
 #include "utils/datetime.h"
 #include "utils/lsyscache.h"
+#include "utils/numeric.h"
+#include "utils/timestamp.h"
 #include "utils/varbit.h"
 
 #include "fdw/mysql/federated_mysql.h"
@@ -36,6 +42,7 @@ enum
 	MYSQL_CONVERT_VARCHAR,		/* text with a length limit */
 	MYSQL_CONVERT_BYTEA,
 	MYSQL_CONVERT_BOOL,
+	MYSQL_CONVERT_NUMERIC,
 	MYSQL_CONVERT_DATE,			/* date or timestamp: zero dates checked */
 	MYSQL_CONVERT_TIMESTAMPTZ,	/* MySQL sends UTC: the session's time zone */
 	MYSQL_CONVERT_TIME,			/* time of day: MySQL's TIME spans +-838 h */
@@ -77,6 +84,9 @@ MysqlConverterInit(MysqlColumnConverter *conv, Oid typid, int32 typmod,
 			break;
 		case BOOLOID:
 			conv->kind = MYSQL_CONVERT_BOOL;
+			break;
+		case NUMERICOID:
+			conv->kind = MYSQL_CONVERT_NUMERIC;
 			break;
 		case DATEOID:
 		case TIMESTAMPOID:
@@ -247,26 +257,146 @@ Digits(const char *s, int n)
 	return value;
 }
 
-/*
- * Converts MySQL's "YYYY-MM-DD" to a date without the input function's
- * general parser; false if the value has another form (left to date_in).
- */
+/* Reads MySQL's "YYYY-MM-DD" into year, month and day; false if not that */
+static bool
+ParseDate(const char *value, unsigned long length, struct pg_tm *tm)
+{
+	if (length < 10 || value[4] != '-' || value[7] != '-')
+		return false;
+	tm->tm_year = Digits(value, 4);
+	tm->tm_mon = Digits(value + 5, 2);
+	tm->tm_mday = Digits(value + 8, 2);
+	return tm->tm_year >= 1 && tm->tm_mon >= 1 && tm->tm_mon <= 12 &&
+		tm->tm_mday >= 1 &&
+		tm->tm_mday <= day_tab[isleap(tm->tm_year)][tm->tm_mon - 1];
+}
+
+/* Converts MySQL's "YYYY-MM-DD" to a date; false for any other form */
 static bool
 FastDate(const char *value, unsigned long length, Datum *result)
 {
-	int			year,
-				month,
-				day;
+	struct pg_tm tm;
 
-	if (length != 10 || value[4] != '-' || value[7] != '-')
+	if (length != 10 || !ParseDate(value, length, &tm))
 		return false;
-	year = Digits(value, 4);
-	month = Digits(value + 5, 2);
-	day = Digits(value + 8, 2);
-	if (year < 1 || month < 1 || month > 12 || day < 1 ||
-		day > day_tab[isleap(year)][month - 1])
+	*result = DateADTGetDatum(date2j(tm.tm_year, tm.tm_mon, tm.tm_mday) -
+							  POSTGRES_EPOCH_JDATE);
+	return true;
+}
+
+/*
+ * Reads MySQL's "HH:MM:SS[.ffffff]" (a time of day) at value into tm and
+ * microseconds; false for any other form.
+ */
+static bool
+ParseTimeOfDay(const char *value, unsigned long length, struct pg_tm *tm,
+			   fsec_t *fsec)
+{
+	if (length < 8 || value[2] != ':' || value[5] != ':')
 		return false;
-	*result = DateADTGetDatum(date2j(year, month, day) - POSTGRES_EPOCH_JDATE);
+	tm->tm_hour = Digits(value, 2);
+	tm->tm_min = Digits(value + 3, 2);
+	tm->tm_sec = Digits(value + 6, 2);
+	*fsec = 0;
+	if (length > 8)
+	{
+		int			n = length - 9;
+
+		if (value[8] != '.' || n < 1 || n > 6 || (*fsec = Digits(value + 9, n)) < 0)
+			return false;
+		for (; n < 6; n++)
+			*fsec *= 10;
+	}
+	return tm->tm_hour >= 0 && tm->tm_hour < 24 && tm->tm_min >= 0 &&
+		tm->tm_min < 60 && tm->tm_sec >= 0 && tm->tm_sec < 60;
+}
+
+/*
+ * Converts MySQL's "YYYY-MM-DD HH:MM:SS[.ffffff]" (in UTC for a
+ * timestamptz) to a timestamp of the column's precision; false for any
+ * other form or a value out of PostgreSQL's range.
+ */
+static bool
+FastTimestamp(MysqlColumnConverter *conv, const char *value,
+			  unsigned long length, Datum *result)
+{
+	struct pg_tm tm;
+	fsec_t		fsec;
+	Timestamp	ts;
+
+	if (length < 19 || value[10] != ' ' || !ParseDate(value, 10, &tm) ||
+		!ParseTimeOfDay(value + 11, length - 11, &tm, &fsec) ||
+		tm2timestamp(&tm, fsec, NULL, &ts) != 0 ||
+		!AdjustTimestampForTypmodError(&ts, conv->typmod, NULL) ||
+		!IS_VALID_TIMESTAMP(ts))
+		return false;
+	*result = TimestampGetDatum(ts);
+	return true;
+}
+
+/*
+ * Whether a value with int_digits significant digits before the point and
+ * "decimals" after it is one numeric_in leaves as it is for the typmod:
+ * any value when unconstrained, else exactly the scale's decimals and no
+ * more integer digits than the precision allows.
+ */
+static bool
+NumericTypmodFits(int32 typmod, int int_digits, int decimals)
+{
+	int32		precision,
+				scale;
+
+	if (typmod < (int32) VARHDRSZ)
+		return true;
+	precision = ((typmod - VARHDRSZ) >> 16) & 0xffff;
+	/* PostgreSQL 15 stores the scale as an 11-bit signed number */
+	scale = (((typmod - VARHDRSZ) & 0x7ff) ^ 1024) - 1024;
+	return decimals == scale && int_digits <= precision - scale;
+}
+
+/*
+ * Converts MySQL's DECIMAL text ("-123.45") to a numeric, when it has at
+ * most 15 digits (an int64 scaled by a power of ten is then exact) and as
+ * many decimals as the column's scale; false otherwise.
+ */
+static bool
+FastNumeric(MysqlColumnConverter *conv, const char *value,
+			unsigned long length, Datum *result)
+{
+	const char *p = value;
+	const char *end = value + length;
+	int64		number = 0;
+	int			digits = 0;		/* significant: after leading zeros */
+	int			int_digits = 0;
+	int			decimals = 0;
+	bool		negative = (*p == '-');
+
+	if (negative)
+		p++;
+	if (p == end || !isdigit((unsigned char) *p))
+		return false;
+	for (; p < end && isdigit((unsigned char) *p); p++)
+	{
+		number = number * 10 + (*p - '0');
+		if ((digits += (number != 0)) > 15)
+			return false;
+	}
+	int_digits = digits;
+	if (p < end && *p == '.')
+	{
+		for (p++; p < end && isdigit((unsigned char) *p); p++, decimals++)
+		{
+			number = number * 10 + (*p - '0');
+			if ((digits += (number != 0)) > 15)
+				return false;
+		}
+		if (decimals == 0)
+			return false;
+	}
+	if (p != end || !NumericTypmodFits(conv->typmod, int_digits, decimals))
+		return false;
+	*result = NumericGetDatum(int64_div_fast_to_numeric(negative ? -number : number,
+														decimals));
 	return true;
 }
 
@@ -300,6 +430,8 @@ Datum
 MysqlConvertValue(MysqlColumnConverter *conv, char *value, unsigned long length,
 				  MysqlZeroDate zero_date, bool *isnull)
 {
+	Datum		result;
+
 	*isnull = value == NULL;
 	if (value == NULL)
 		return (Datum) 0;
@@ -334,19 +466,19 @@ MysqlConvertValue(MysqlColumnConverter *conv, char *value, unsigned long length,
 			return ConvertVarchar(conv, value, length);
 		case MYSQL_CONVERT_BOOL:
 			return ConvertBool(conv, value);
+		case MYSQL_CONVERT_NUMERIC:
+			if (FastNumeric(conv, value, length, &result))
+				return result;
+			break;
 		case MYSQL_CONVERT_DATE:
 			if (IsZeroDate(value, length) && ZeroDateIsNull(conv, value, zero_date))
 			{
 				*isnull = true;
 				return (Datum) 0;
 			}
-			if (conv->typid == DATEOID)
-			{
-				Datum		date;
-
-				if (FastDate(value, length, &date))
-					return date;
-			}
+			if (conv->typid == DATEOID ? FastDate(value, length, &result) :
+				FastTimestamp(conv, value, length, &result))
+				return result;
 			break;
 		case MYSQL_CONVERT_TIMESTAMPTZ:
 			if (IsZeroDate(value, length) && ZeroDateIsNull(conv, value, zero_date))
@@ -354,6 +486,9 @@ MysqlConvertValue(MysqlColumnConverter *conv, char *value, unsigned long length,
 				*isnull = true;
 				return (Datum) 0;
 			}
+			/* MySQL sends UTC: the same instant as a timestamp */
+			if (FastTimestamp(conv, value, length, &result))
+				return result;
 			return InputFunctionCall(&conv->input, psprintf("%s+00", value),
 									 conv->ioparam, conv->typmod);
 		case MYSQL_CONVERT_TIME:
