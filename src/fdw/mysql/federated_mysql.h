@@ -84,7 +84,7 @@ extern MysqlConn *MysqlGetConnection(UserMapping *user);
 extern MYSQL *MysqlHandle(MysqlConn *conn);
 extern void MysqlExec(MysqlConn *conn, const char *sql);
 extern MysqlStream *MysqlStreamOpen(MysqlConn *conn, const char *sql,
-									MemoryContext context);
+									int batch_rows, MemoryContext context);
 extern MYSQL_ROW MysqlStreamNext(MysqlStream *stream, unsigned long **lengths);
 extern MYSQL_FIELD *MysqlStreamFields(MysqlStream *stream, int *nfields);
 extern void MysqlStreamClose(MysqlStream *stream);
@@ -92,6 +92,19 @@ extern MYSQL_RES *MysqlQueryAll(MysqlConn *conn, const char *sql);
 extern uint64 MysqlAffectedRows(MysqlConn *conn);
 extern void MysqlReportError(int elevel, MysqlConn *conn, const char *sql)
 			pg_attribute_noreturn();
+
+/* in mysql_reader.c */
+
+/* A thread reading a streaming result ahead of the backend */
+typedef struct MysqlReader MysqlReader;
+
+extern MysqlReader *MysqlReaderStart(MYSQL_RES *res, int nfields,
+									 int batch_rows, int socket);
+extern bool MysqlReaderNext(MysqlReader *reader, MYSQL_ROW *row,
+							unsigned long **lengths);
+extern bool MysqlReaderDone(MysqlReader *reader);
+extern void MysqlReaderDiscard(MysqlReader *reader);
+extern void MysqlReaderFree(MysqlReader *reader);
 
 /* in mysql_convert.c */
 

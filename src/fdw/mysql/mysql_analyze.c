@@ -72,7 +72,7 @@ AcquireSampleRows(Relation rel, int elevel, HeapTuple *rows, int targrows,
 	converters = MysqlConvertersFor(tupdesc, attrs);
 	conn = MysqlGetConnection(GetUserMapping(rel->rd_rel->relowner,
 											 GetForeignTable(RelationGetRelid(rel))->serverid));
-	stream = MysqlStreamOpen(conn, sql.data, CurrentMemoryContext);
+	stream = MysqlStreamOpen(conn, sql.data, opts.fetch_size, CurrentMemoryContext);
 	MysqlConvertersBind(converters, stream, list_length(attrs),
 						RelationGetRelationName(rel));
 	reservoir_init_selection_state(&rstate, targrows);

@@ -63,6 +63,7 @@ struct MysqlStream
 {
 	MysqlConn  *conn;
 	MYSQL_RES  *res;			/* NULL once detached from the connection */
+	MysqlReader *reader;		/* the thread reading res, until its end */
 	MYSQL_FIELD *fields;
 	int			nfields;
 	bool		eof;
@@ -203,6 +204,12 @@ DetachStream(MysqlConn *conn)
 
 	if (stream == NULL)
 		return;
+	if (stream->reader != NULL)
+	{
+		/* stops the thread (the connection is closed next) */
+		MysqlReaderFree(stream->reader);
+		stream->reader = NULL;
+	}
 	if (stream->res != NULL)
 	{
 		/* no handle: mysql_free_result only frees memory */
@@ -775,9 +782,13 @@ StreamContextGone(void *arg)
 	}
 }
 
-/* Runs a query and opens its result for reading row by row */
+/*
+ * Runs a query and opens its result for reading row by row; a thread reads
+ * ahead, batch_rows rows at a time (mysql_reader.c).
+ */
 MysqlStream *
-MysqlStreamOpen(MysqlConn *conn, const char *sql, MemoryContext context)
+MysqlStreamOpen(MysqlConn *conn, const char *sql, int batch_rows,
+				MemoryContext context)
 {
 	MysqlStream *stream;
 
@@ -797,6 +808,8 @@ MysqlStreamOpen(MysqlConn *conn, const char *sql, MemoryContext context)
 	stream->callback.func = StreamContextGone;
 	stream->callback.arg = stream;
 	MemoryContextRegisterResetCallback(context, &stream->callback);
+	stream->reader = MysqlReaderStart(stream->res, stream->nfields, batch_rows,
+									  mysql_get_socket(conn->mysql));
 	return stream;
 }
 
@@ -828,7 +841,6 @@ MYSQL_ROW
 MysqlStreamNext(MysqlStream *stream, unsigned long **lengths)
 {
 	MYSQL_ROW	row;
-	int			status;
 
 	if (stream->conn->stream != stream)
 	{
@@ -848,19 +860,15 @@ MysqlStreamNext(MysqlStream *stream, unsigned long **lengths)
 					 errhint("The next query connects again.")));
 		return NULL;
 	}
-	status = mysql_fetch_row_start(&row, stream->res);
-	while (status)
-		status = mysql_fetch_row_cont(&row, stream->res,
-									  WaitFor(stream->conn, status));
-	if (row == NULL)
-	{
-		if (mysql_errno(stream->conn->mysql) != 0)
-			MysqlReportError(ERROR, stream->conn, NULL);
-		StreamFinished(stream);
-		return NULL;
-	}
-	*lengths = mysql_fetch_lengths(stream->res);
-	return row;
+	if (MysqlReaderNext(stream->reader, &row, lengths))
+		return row;
+	/* the thread has ended: the handle, and its error if any, are ours */
+	MysqlReaderFree(stream->reader);
+	stream->reader = NULL;
+	if (mysql_errno(stream->conn->mysql) != 0)
+		MysqlReportError(ERROR, stream->conn, NULL);
+	StreamFinished(stream);
+	return NULL;
 }
 
 /* Closes a stream, reading and discarding what it has not returned */
@@ -871,7 +879,15 @@ MysqlStreamClose(MysqlStream *stream)
 
 	if (conn->stream == stream)
 	{
-		int			status = mysql_free_result_start(stream->res);
+		int			status;
+
+		if (stream->reader != NULL)
+		{
+			MysqlReaderDiscard(stream->reader);
+			MysqlReaderFree(stream->reader);
+			stream->reader = NULL;
+		}
+		status = mysql_free_result_start(stream->res);
 
 		while (status)
 			status = mysql_free_result_cont(stream->res, WaitFor(conn, status));

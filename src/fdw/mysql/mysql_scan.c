@@ -390,6 +390,7 @@ MysqlIterateForeignScan(ForeignScanState *node)
 	if (state->stream == NULL)
 	{
 		state->stream = MysqlStreamOpen(state->conn, state->sql,
+										state->opts.fetch_size,
 										node->ss.ps.state->es_query_cxt);
 		MysqlConvertersBind(state->converters, state->stream,
 							list_length(state->retrieved_attrs), state->relname);
