@@ -871,7 +871,12 @@ MysqlStreamNext(MysqlStream *stream, unsigned long **lengths)
 	return NULL;
 }
 
-/* Closes a stream, reading and discarding what it has not returned */
+/*
+ * Closes a stream.  A result not read to its end (a LIMIT evaluated here,
+ * a cursor closed early, a rescan) is stopped at the server with KILL
+ * QUERY on a side connection, rather than read to its end, and what was
+ * already on its way is read and dropped; the connection stays usable.
+ */
 void
 MysqlStreamClose(MysqlStream *stream)
 {
@@ -883,6 +888,8 @@ MysqlStreamClose(MysqlStream *stream)
 
 		if (stream->reader != NULL)
 		{
+			if (!MysqlReaderDone(stream->reader))
+				KillRemoteQuery(conn);
 			MysqlReaderDiscard(stream->reader);
 			MysqlReaderFree(stream->reader);
 			stream->reader = NULL;
