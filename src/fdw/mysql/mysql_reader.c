@@ -238,7 +238,7 @@ ReaderMain(void *arg)
 
 		if (b == NULL && (b = TakeFreeBatch(r)) == NULL)
 			break;
-		if ((row = mysql_fetch_row(r->res)) == NULL)
+		if (ReaderFlag(&r->discard) || (row = mysql_fetch_row(r->res)) == NULL)
 			break;
 		if (!AppendRow(r, b, row, mysql_fetch_lengths(r->res)))
 		{
