@@ -7,7 +7,10 @@
  *	  Every network operation uses libmariadb's non-blocking API and waits
  *	  on the socket together with the backend's latch, so a query cancel,
  *	  statement_timeout or termination interrupts it at once (by throwing
- *	  from CHECK_FOR_INTERRUPTS, never from a signal handler).  A connection
+ *	  from CHECK_FOR_INTERRUPTS, never from a signal handler); the rows of
+ *	  a streaming result are read by a thread (mysql_reader.c) while the
+ *	  backend waits on its latch in the same way.  A scan closed before the
+ *	  end of its result stops the remote query with KILL QUERY.  A connection
  *	  left busy by an error is cleaned up by the transaction callbacks: the
  *	  remote statement is stopped with KILL QUERY on a side connection and
  *	  the connection closed; the abort path only ever warns.
