@@ -16,26 +16,7 @@ cd "$(dirname "$0")/.."
 work=$(mktemp -d /tmp/demo_small.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 scale=(--days 728 --base 40 --seed 42)
-tests=0
-failures=0
-
-# Prints one TAP line: ok when the status $1 is 0
-report() {
-	tests=$((tests + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $tests - $2"
-	else
-		failures=$((failures + 1))
-		echo "not ok $tests - $2"
-	fi
-}
-
-# Checks that "got" equals "expected"
-is() {
-	[ "$1" = "$2" ]
-	report $? "$3"
-	[ "$1" = "$2" ] || printf 'got:\n%s\nexpected:\n%s\n' "$1" "$2" | sed 's/^/#   /'
-}
+. test/tap.sh
 
 # One value from the cluster the workflow ran in
 query() {
@@ -86,5 +67,4 @@ report $? "the demo prints the hit / missed / false flag counts"
 	grep -q '<svg' "$work/out/orders.svg"
 report $? "the plot is drawn to a PNG and an SVG"
 
-echo "1..$tests"
-[ "$failures" -eq 0 ]
+tap_done

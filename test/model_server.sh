@@ -18,8 +18,7 @@ cd "$(dirname "$0")/.."
 server=server/pg_infer_model_server
 work=$(mktemp -d /tmp/model_server_test.XXXXXX)
 pids=()
-tests=0
-failures=0
+. test/tap.sh
 
 # Stops the servers this script started and removes its files
 cleanup() {
@@ -30,35 +29,6 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-
-# Prints one TAP line: ok when the status $1 is 0
-report() {
-	tests=$((tests + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $tests - $2"
-	else
-		failures=$((failures + 1))
-		echo "not ok $tests - $2"
-	fi
-}
-
-# Checks that "got" equals "expected"
-is() {
-	local got=$1 expected=$2 what=$3
-	[ "$got" = "$expected" ]
-	report $? "$what"
-	[ "$got" = "$expected" ] ||
-		printf 'got:\n%s\nexpected:\n%s\n' "$got" "$expected" | sed 's/^/#   /'
-}
-
-# Checks that "got" matches an extended regular expression
-like() {
-	local got=$1 pattern=$2 what=$3
-	[[ $got =~ $pattern ]]
-	report $? "$what"
-	[[ $got =~ $pattern ]] ||
-		printf 'got:\n%s\npattern:\n%s\n' "$got" "$pattern" | sed 's/^/#   /'
-}
 
 # psql, quiet and unaligned, stopping at the first error
 sql() {
@@ -313,5 +283,4 @@ refused "$work/none" "cannot open it: No such file or directory" "a missing file
 "$server" --port 0 >/dev/null 2>&1
 is "$?" 2 "no --model: usage error, status 2"
 
-echo "1..$tests"
-[ "$failures" -eq 0 ]
+tap_done

@@ -16,8 +16,7 @@
 #
 set -uo pipefail
 cd "$(dirname "$0")/.."
-tests=0
-failures=0
+. test/tap.sh
 clusters=()
 # serial plans on this side, so that sums and models compare bit for bit
 export PGOPTIONS="-c max_parallel_workers_per_gather=0"
@@ -33,31 +32,6 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-
-# Prints one TAP line: ok when the status $1 is 0
-report() {
-	tests=$((tests + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $tests - $2"
-	else
-		failures=$((failures + 1))
-		echo "not ok $tests - $2"
-	fi
-}
-
-# Checks that "got" equals "expected"
-is() {
-	[ "$1" = "$2" ]
-	report $? "$3"
-	[ "$1" = "$2" ] || printf 'got:\n%s\nexpected:\n%s\n' "$1" "$2" | sed 's/^/#   /'
-}
-
-# Checks that "got" matches an extended regular expression
-like() {
-	[[ $1 =~ $2 ]]
-	report $? "$3"
-	[[ $1 =~ $2 ]] || printf 'got:\n%s\npattern:\n%s\n' "$1" "$2" | sed 's/^/#   /'
-}
 
 # psql on the coordinator's test database, quiet and unaligned
 sql() {
@@ -180,5 +154,4 @@ like "$err" "ERROR: .*dimensions.*remote SQL command" "a shard's error reaches t
 is "$(sql -c "SELECT count(*) FROM pts WHERE rcf_score((SELECT m FROM model), p) > 3")" "6" \
 	"the next query works"
 
-echo "1..$tests"
-[ "$failures" -eq 0 ]
+tap_done
