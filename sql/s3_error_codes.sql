@@ -53,21 +53,25 @@ SELECT s3_codes_error('SELECT * FROM s3_codes');
 SELECT s3_test_proxy('/_proxy/fault', '{"operation": "GetObject", "status": 400, "code": "InvalidRequest", "message": "key wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY\nsecond line & <more>"}') ->> 'ok' AS fault;
 SELECT s3_codes_error('SELECT * FROM s3_codes');
 
+-- a hostile error body: a document with a DTD is no S3 error document, so
+-- nothing in it is expanded or shown; its status alone decides (400: final)
+SELECT s3_test_proxy('/_proxy/fault', '{"operation": "GetObject", "status": 400, "body": "<!DOCTYPE Error [<!ENTITY a \"SlowDownSlowDown\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;\">]><Error><Code>&b;</Code><Message>&b;</Message></Error>"}') ->> 'ok' AS fault;
+SELECT s3_codes_error('SELECT * FROM s3_codes');
 -- not XML at all, with a 503: retried on its status
 SELECT s3_test_proxy('/_proxy/fault', '{"operation": "GetObject", "status": 503, "body": "upstream unavailable", "times": 1}') ->> 'ok' AS fault;
 SELECT count(*) FROM s3_codes;
 
 -- without keys in a user mapping, the credential chain signs (here its
 -- superuser-only settings), and its secret, reflected, is masked too
-CREATE SERVER lake_chain FOREIGN DATA WRAPPER federated_s3
+CREATE SERVER lake_codes_chain FOREIGN DATA WRAPPER federated_s3
 	OPTIONS (endpoint :'s3', url_style 'path', region 'us-east-1');
-CREATE FOREIGN TABLE s3_chain (id int, v text)
-	SERVER lake_chain OPTIONS (uri 's3://pginfer-test/prefix/');
+CREATE FOREIGN TABLE s3_codes_chain (id int, v text)
+	SERVER lake_codes_chain OPTIONS (uri 's3://pginfer-test/prefix/');
 SET pg_infer.aws_access_key_id = 'AKIDEXAMPLE';
 SET pg_infer.aws_secret_access_key = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY';
-SELECT count(*) FROM s3_chain;
+SELECT count(*) FROM s3_codes_chain;
 SELECT s3_test_proxy('/_proxy/fault', '{"operation": "GetObject", "status": 403, "code": "AccessDenied", "message": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"}') ->> 'ok' AS fault;
-SELECT s3_codes_error('SELECT * FROM s3_chain');
+SELECT s3_codes_error('SELECT * FROM s3_codes_chain');
 RESET pg_infer.aws_access_key_id;
 RESET pg_infer.aws_secret_access_key;
 

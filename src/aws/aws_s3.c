@@ -1,12 +1,14 @@
 /*-------------------------------------------------------------------------
  *
  * aws_s3.c
- *	  The S3 service profile: addressing, signing options, ListObjectsV2
- *	  with pagination and S3's XML errors, on the shared HTTP layer.
+ *	  S3 on the shared HTTP layer: addressing, requests with S3's service
+ *	  profile, ListObjectsV2 with pagination, and the ERROR of a failure.
  *
  * S3 answers errors with an XML body <Error><Code>..</Code><Message>..
- * </Message></Error> rather than an x-amzn-ErrorType header; both that and
- * the listing are parsed with libxml2 (no network access, no entity
+ * </Message></Error> rather than an x-amzn-ErrorType header: the profile's
+ * classifier (aws_service.c) reads its code to decide on a retry, and
+ * S3ReportFailure reads it with the same parser for the ERROR.  The
+ * listing is parsed with libxml2 too (no network access, no entity
  * expansion), and the libxml2 document is freed on every path.
  *
  * IDENTIFICATION
@@ -19,7 +21,6 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
-#include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 
 #include "aws/aws_s3.h"
@@ -249,109 +250,34 @@ S3ListObjects(const S3Endpoint *ep, const char *bucket, const char *prefix,
 
 /*--- Errors ---*/
 
-/* S3's <Code> and <Message> of an error reply, when it has them */
-static void
-ParseError(const AwsHttpRequest *request, char **code, char **message)
-{
-	xmlDocPtr	doc;
-
-	*code = *message = NULL;
-	if (request->response.len == 0)
-		return;
-	doc = xmlReadMemory(request->response.data, request->response.len,
-						"Error.xml", NULL, XML_OPTIONS);
-	if (doc == NULL)
-		return;
-	PG_TRY();
-	{
-		xmlNodePtr	root = xmlDocGetRootElement(doc);
-
-		if (root && IsElement(root, "Error"))
-		{
-			*code = ChildText(root, "Code");
-			*message = ChildText(root, "Message");
-		}
-	}
-	PG_FINALLY();
-	{
-		xmlFreeDoc(doc);
-	}
-	PG_END_TRY();
-}
-
-/* Masks every occurrence of a secret in text */
-static void
-Mask(char *text, const char *secret)
-{
-	char	   *p;
-	size_t		n;
-
-	if (text == NULL || secret == NULL || (n = strlen(secret)) < 4)
-		return;
-	while ((p = strstr(text, secret)) != NULL)
-		memset(p, '*', n);
-}
-
-/*
- * Remote text made safe for a message: valid in the database encoding (cut
- * at the first invalid byte), control characters blanked, clipped, and
- * every credential masked
- */
-static char *
-SafeRemoteText(const char *text, const AwsCredentials *credentials)
-{
-	int			len = strlen(text);
-	char	   *copy;
-
-	len = pg_encoding_verifymbstr(PG_UTF8, text, len);
-	copy = pnstrdup(text, len);
-	for (char *p = copy; *p; p++)
-		if ((unsigned char) *p < ' ' || *p == 0x7f)
-			*p = ' ';
-	if (GetDatabaseEncoding() != PG_UTF8)
-		for (char *p = copy; *p; p++)
-			if ((unsigned char) *p >= 0x80)
-				*p = '?';
-	if (strlen(copy) > MAX_REMOTE_MESSAGE)
-	{
-		copy[pg_mbcliplen(copy, strlen(copy), MAX_REMOTE_MESSAGE)] = '\0';
-		copy = psprintf("%s...", copy);
-	}
-	if (credentials)
-	{
-		Mask(copy, credentials->access_key_id);
-		Mask(copy, credentials->secret_access_key);
-		Mask(copy, credentials->session_token);
-	}
-	AwsRedactCredentials(copy, NULL);
-	return copy;
-}
-
 /* "s3://bucket/key" made safe for a message; see aws_s3.h */
 char *
 S3DisplayName(const char *bucket, const char *key)
 {
 	char	   *name = psprintf("s3://%s/%s", bucket, key ? key : "");
 
-	return SafeRemoteText(name, NULL);
+	return AwsSafeRemoteText(name, strlen(name), MAX_REMOTE_MESSAGE, NULL);
 }
 
-/* The SQLSTATE for an S3 error code and HTTP status */
+/*
+ * The SQLSTATE of a failed S3 request: what its error code says, else its
+ * class (throttling) and status
+ */
 static int
-ErrorCode(const char *code, long status)
+ErrorCode(const AwsHttpRequest *request, const char *code)
 {
+	long		status = request->status;
+
 	if (status == 0)
 		return ERRCODE_CONNECTION_FAILURE;
 	if (code && (strcmp(code, "NoSuchBucket") == 0 || strcmp(code, "NoSuchKey") == 0))
 		return ERRCODE_UNDEFINED_FILE;
-	if (code && (strcmp(code, "SlowDown") == 0 || strcmp(code, "Throttling") == 0))
+	if ((request->reply_class & AWS_REPLY_THROTTLED) || status == 503)
 		return ERRCODE_INSUFFICIENT_RESOURCES;
 	if (status == 404)
 		return ERRCODE_UNDEFINED_FILE;
 	if (status == 401 || status == 403)
 		return ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION;
-	if (status == 503 || status == 429)
-		return ERRCODE_INSUFFICIENT_RESOURCES;
 	return ERRCODE_FDW_ERROR;
 }
 
@@ -360,20 +286,24 @@ void
 S3ReportFailure(const AwsHttpRequest *request, const char *verb,
 				const char *bucket, const char *key)
 {
-	char	   *code;
-	char	   *message;
+	char		code[AWS_ERROR_CODE_MAX];
+	char		message[AWS_ERROR_MESSAGE_MAX];
+	bool		parsed;
 	char	   *name = S3DisplayName(bucket, key);
 	int			sqlstate;
 	StringInfoData detail;
 
-	ParseError(request, &code, &message);
-	sqlstate = ErrorCode(code, request->status);
+	parsed = aws_s3_error_parse(request->response.data, request->response.len,
+								code, sizeof(code), message, sizeof(message));
+	sqlstate = ErrorCode(request, parsed ? code : NULL);
 	initStringInfo(&detail);
 	appendStringInfo(&detail, request->attempts == 1 ? "%d attempt was made." :
 					 "%d attempts were made.", request->attempts);
-	if (message)
+	if (parsed && message[0])
 		appendStringInfo(&detail, " S3 said: %s",
-						 SafeRemoteText(message, request->credentials));
+						 AwsSafeRemoteText(message, strlen(message),
+										   MAX_REMOTE_MESSAGE,
+										   request->credentials));
 
 	if (request->status == 0)
 		ereport(ERROR,
@@ -384,7 +314,8 @@ S3ReportFailure(const AwsHttpRequest *request, const char *verb,
 	ereport(ERROR,
 			(errcode(sqlstate),
 			 errmsg("%s %s: HTTP %ld (%s)", verb, name, request->status,
-					code ? SafeRemoteText(code, NULL) : "no S3 error code"),
+					parsed ? AwsSafeRemoteText(code, strlen(code), MAX_REMOTE_MESSAGE, NULL) :
+					"no S3 error code"),
 			 errdetail_internal("%s", detail.data),
 			 sqlstate == ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION ?
 			 errhint("Check the user mapping's access_key_id and secret_access_key, or the AWS credentials available to the server.") :

@@ -1,10 +1,10 @@
 /*-------------------------------------------------------------------------
  *
  * aws_s3.h
- *	  The S3 service profile on the shared HTTP layer: where a bucket and
- *	  key are addressed, how requests are signed (S3 path rule,
- *	  UNSIGNED-PAYLOAD), ListObjectsV2 with pagination, and S3's XML errors
- *	  classified into SQLSTATEs.  XML is parsed with libxml2.
+ *	  S3 on the shared HTTP layer: where a bucket and key are addressed,
+ *	  requests with S3's service profile (aws_service.h: signing options,
+ *	  the classifier of its XML errors), ListObjectsV2 with pagination, and
+ *	  S3's XML errors turned into SQLSTATEs.  XML is parsed with libxml2.
  *
  *-------------------------------------------------------------------------
  */
