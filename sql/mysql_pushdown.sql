@@ -89,7 +89,8 @@ SELECT * FROM regress_compare('SELECT dt, count(*) FROM %s.types GROUP BY dt');
 EXPLAIN (VERBOSE, COSTS OFF) SELECT min(dt), max(ts), count(dt) FROM regress_remote.types;
 SELECT * FROM regress_compare('SELECT min(dt), max(ts), count(dt) FROM %s.types');
 -- not pushed: text keys (MySQL's collation groups 'FRANCE' with 'france'),
--- avg, float sums, DISTINCT, HAVING, conditions evaluated locally
+-- avg, float sums, DISTINCT, conditions evaluated locally (HAVING:
+-- mysql_upper)
 EXPLAIN (VERBOSE, COSTS OFF) SELECT c_nation, count(*) FROM regress_remote.customers GROUP BY 1;
 SELECT * FROM regress_compare('SELECT c_nation, count(*) FROM %s.customers GROUP BY 1');
 SELECT * FROM regress_compare('SELECT o_orderstatus, avg(o_totalprice), count(DISTINCT o_custkey) FROM %s.orders GROUP BY 1');

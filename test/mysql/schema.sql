@@ -76,3 +76,42 @@ CREATE TABLE wtest (
 CREATE TABLE wparent (id int PRIMARY KEY) ENGINE = InnoDB;
 CREATE TABLE wchild (id int PRIMARY KEY, parent int NOT NULL,
   FOREIGN KEY (parent) REFERENCES wparent (id)) ENGINE = InnoDB;
+
+-- for the ORDER BY, LIMIT, HAVING and join pushdown tests: NULLs, zero
+-- dates of several kinds, and text that collations order differently
+CREATE TABLE events (
+  id int PRIMARY KEY,
+  day date NULL,
+  at datetime NULL,
+  n int NULL,
+  amount decimal(10,2) NULL,
+  label varchar(20) NULL,
+  KEY (day)
+) DEFAULT CHARSET = utf8mb4;
+INSERT INTO events VALUES
+ (1, '2024-01-01', '2024-01-01 10:00:00', 5, 1.50, 'apple'),
+ (2, '2024-01-01', '2024-01-01 09:00:00', NULL, 2.00, 'Apple'),
+ (3, '0000-00-00', '0000-00-00 00:00:00', 3, NULL, 'apple '),
+ (4, '2024-00-05', '2024-01-00 12:00:00', 3, 4.25, CONCAT('apple', CHAR(9))),
+ (5, NULL, NULL, 7, 0.10, 'banana'),
+ (6, '2023-12-31', '2023-12-31 23:59:59', 7, -3.00, 'B'),
+ (7, '2024-02-29', '2024-02-29 00:00:00', -1, 99.99, 'é'),
+ (8, '2024-02-29', NULL, 0, 5.00, '😀'),
+ (9, '2024-03-00', '2024-03-01 00:00:00', NULL, NULL, ''),
+ (10, NULL, '2024-01-01 10:00:00', 5, 7.77, NULL),
+ (11, '2023-12-31', '2023-12-31 00:00:00', 2, 1.00, 'z'),
+ (12, '2024-01-02', '2024-01-02 00:00:00', 5, 3.30, 'Z');
+
+-- one customer's visits to events, for the join tests
+CREATE TABLE visits (
+  vid int PRIMARY KEY,
+  event_id int NULL,
+  day date NULL,
+  note varchar(20) NULL
+) DEFAULT CHARSET = utf8mb4;
+INSERT INTO visits VALUES
+ (100, 1, '2024-01-01', 'first'), (101, 1, '2024-01-02', 'again'),
+ (102, 3, '0000-00-00', 'zero day'), (103, 5, NULL, 'no day'),
+ (104, 7, '2024-02-29', 'leap'), (105, 99, '2024-01-01', 'orphan'),
+ (106, NULL, '2023-12-31', 'nobody'), (107, 12, '2024-01-02', 'last'),
+ (108, 6, NULL, 'say "hi" \\ bye');

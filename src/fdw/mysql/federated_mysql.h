@@ -130,6 +130,67 @@ extern Datum MysqlConvertValue(MysqlColumnConverter *conv, char *value,
 							   unsigned long length, MysqlZeroDate zero_date,
 							   bool *isnull);
 
+/* in mysql_plan.c */
+
+/*
+ * What the planner knows about a relation MySQL can produce: a foreign
+ * table, a join of foreign tables, or a grouping, ordering or LIMIT of one
+ * (the RelOptInfo's fdw_private).
+ */
+typedef struct MysqlRelInfo
+{
+	MysqlTableOptions opts;		/* the table's, or the first table's */
+	Oid			relid;			/* the foreign table, or the first one */
+	Oid			serverid;		/* its server */
+	Oid			userid;			/* the user it is read as (checkAsUser) */
+	RelOptInfo *scanrel;		/* the base or join rel the rows come from */
+	List	   *remote_conds;	/* RestrictInfos MySQL evaluates (WHERE) */
+	List	   *local_conds;	/* RestrictInfos evaluated here */
+	Bitmapset  *attrs_used;		/* a table's columns the query needs */
+	/* a join */
+	JoinType	jointype;
+	RelOptInfo *outerrel;
+	RelOptInfo *innerrel;
+	List	   *joinclauses;	/* its ON conditions (RestrictInfos) */
+	Relids		nullable_relids;	/* tables an outer join may null-extend */
+	/* a grouping done in MySQL */
+	bool		grouped;
+	List	   *grouped_exprs;	/* its result: grouping columns, aggregates */
+	List	   *group_positions;	/* 1-based positions of grouping columns */
+	List	   *having_conds;	/* HAVING conditions (expressions) */
+	/* LIMIT/OFFSET done in MySQL */
+	bool		limited;
+} MysqlRelInfo;
+
+/* Planner estimates: a round trip, and the cost of a row from MySQL */
+#define MYSQL_STARTUP_COST 100.0
+#define MYSQL_ROW_COST 0.01
+
+/* Indexes of the fdw_private list of a ForeignScan plan */
+enum
+{
+	MYSQL_PRIVATE_SQL,			/* the remote query (String) */
+	MYSQL_PRIVATE_ATTRS			/* attribute numbers it returns (IntList) */
+};
+
+extern void MysqlGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
+								   Oid relid);
+extern void MysqlGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
+								 Oid relid);
+extern ForeignScan *MysqlGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
+										Oid relid, ForeignPath *best_path,
+										List *tlist, List *scan_clauses,
+										Plan *outer_plan);
+extern void MysqlGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage,
+									  RelOptInfo *input_rel, RelOptInfo *output_rel,
+									  void *extra);
+
+/* in mysql_join.c */
+extern void MysqlGetForeignJoinPaths(PlannerInfo *root, RelOptInfo *joinrel,
+									 RelOptInfo *outerrel, RelOptInfo *innerrel,
+									 JoinType jointype, JoinPathExtraData *extra);
+extern bool MysqlRecheckForeignScan(ForeignScanState *node, TupleTableSlot *slot);
+
 /* in mysql_deparse.c */
 extern void MysqlQuoteIdentifier(StringInfo buf, const char *ident);
 extern void MysqlAppendStringLiteral(StringInfo buf, const char *s);
@@ -146,11 +207,14 @@ extern bool MysqlIsPushableGroupKey(Expr *expr, RelOptInfo *baserel,
 									MysqlZeroDate zero_date);
 extern bool MysqlIsPushableGroupedExpr(Expr *expr, RelOptInfo *baserel,
 									   MysqlZeroDate zero_date);
-extern void MysqlDeparseGroupedSelect(StringInfo buf, PlannerInfo *root,
-									  RelOptInfo *baserel, Oid relid,
-									  const MysqlTableOptions *opts,
-									  List *exprs, List *remote_conds,
-									  List *group_positions);
+extern bool MysqlIsPushableWholeRow(PlannerInfo *root, Var *var);
+extern bool MysqlIsPushableHaving(PlannerInfo *root, MysqlRelInfo *info,
+								  Expr *expr);
+extern Expr *MysqlSortKeyExpr(PlannerInfo *root, MysqlRelInfo *info,
+							  PathKey *pathkey);
+extern void MysqlDeparseQuery(StringInfo buf, PlannerInfo *root,
+							  RelOptInfo *foreignrel, List *exprs,
+							  List *pathkeys);
 
 /* in mysql_analyze.c */
 extern bool MysqlAnalyzeForeignTable(Relation relation,
@@ -162,17 +226,6 @@ extern MysqlColumnConverter *MysqlConvertersFor(TupleDesc tupdesc, List *attrs);
 extern void MysqlConvertersBind(MysqlColumnConverter *converters,
 								MysqlStream *stream, int expected,
 								const char *relname);
-extern void MysqlGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
-								   Oid relid);
-extern void MysqlGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
-								 Oid relid);
-extern ForeignScan *MysqlGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
-										Oid relid, ForeignPath *best_path,
-										List *tlist, List *scan_clauses,
-										Plan *outer_plan);
-extern void MysqlGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage,
-									  RelOptInfo *input_rel, RelOptInfo *output_rel,
-									  void *extra);
 extern void MysqlBeginForeignScan(ForeignScanState *node, int eflags);
 extern TupleTableSlot *MysqlIterateForeignScan(ForeignScanState *node);
 extern void MysqlReScanForeignScan(ForeignScanState *node);

@@ -20,14 +20,21 @@
 
 #include <math.h>
 
+#include "access/htup_details.h"
+#include "access/stratnum.h"
 #include "access/sysattr.h"
+#include "access/table.h"
 #include "catalog/pg_aggregate.h"
+#include "catalog/pg_am.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_operator.h"
 #include "catalog/pg_type.h"
+#include "commands/defrem.h"
 #include "mb/pg_wchar.h"
+#include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
+#include "parser/parsetree.h"
 #include "utils/builtins.h"
 #include "utils/formatting.h"
 #include "utils/date.h"
@@ -35,7 +42,9 @@
 #include "utils/lsyscache.h"
 #include "utils/numeric.h"
 #include "utils/array.h"
+#include "utils/pg_locale.h"
 #include "utils/rel.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "fdw/mysql/federated_mysql.h"
@@ -45,12 +54,18 @@ static const char *const comparison_operators[] = {
 	"=", "<>", "<", "<=", ">", ">=", NULL
 };
 
-/* What we know while deparsing one relation's expressions */
+/*
+ * What we know while checking or deparsing expressions.  Below a grouping,
+ * a column is one of the table's (or of the joined tables', written
+ * `rN`.`col`); above it (HAVING, ORDER BY), a column is one of the
+ * grouping's results.
+ */
 typedef struct DeparseContext
 {
 	PlannerInfo *root;
-	RelOptInfo *baserel;
-	Oid			relid;			/* the foreign table, for column names */
+	RelOptInfo *scanrel;		/* the base or join rel the columns are of */
+	List	   *grouped_exprs;	/* above a grouping: its results, else NIL */
+	bool		nested;			/* the grouping runs in two levels */
 	StringInfo	buf;
 } DeparseContext;
 
@@ -213,23 +228,32 @@ IsPushableConst(Const *c)
 	return false;
 }
 
-/* True for a column of the scanned relation */
+/* True for a column of the scanned (base or join) relation */
 static bool
-IsOwnColumn(Expr *expr, RelOptInfo *baserel)
+IsOwnColumn(Expr *expr, RelOptInfo *scanrel)
 {
 	Var		   *var = (Var *) expr;
 
-	return IsA(expr, Var) && var->varno == baserel->relid &&
+	return IsA(expr, Var) && bms_is_member(var->varno, scanrel->relids) &&
 		var->varlevelsup == 0 && var->varattno > 0;
 }
 
-/* True for a column of the relation or a pushable constant */
+/* True for a column in the context: the relation's, or a grouping's result */
 static bool
-IsPushableOperand(Expr *expr, RelOptInfo *baserel)
+IsColumn(Expr *expr, DeparseContext *ctx)
+{
+	if (ctx->grouped_exprs != NIL)
+		return list_member(ctx->grouped_exprs, expr);
+	return IsOwnColumn(expr, ctx->scanrel);
+}
+
+/* True for a column or a pushable constant */
+static bool
+IsPushableOperand(Expr *expr, DeparseContext *ctx)
 {
 	if (IsA(expr, RelabelType))
 		expr = ((RelabelType *) expr)->arg;
-	return IsOwnColumn(expr, baserel) ||
+	return IsColumn(expr, ctx) ||
 		(IsA(expr, Const) && IsPushableConst((Const *) expr));
 }
 
@@ -257,7 +281,7 @@ IsPushableComparison(Oid opno, Oid left, Oid right, Oid collation)
 
 /* True for a text comparison with one side a column and the other a constant */
 static bool
-IsColumnVsConst(List *args, RelOptInfo *baserel)
+IsColumnVsConst(List *args, DeparseContext *ctx)
 {
 	Expr	   *a = linitial(args);
 	Expr	   *b = lsecond(args);
@@ -266,13 +290,13 @@ IsColumnVsConst(List *args, RelOptInfo *baserel)
 		a = ((RelabelType *) a)->arg;
 	if (IsA(b, RelabelType))
 		b = ((RelabelType *) b)->arg;
-	return (IsOwnColumn(a, baserel) && IsA(b, Const)) ||
-		(IsOwnColumn(b, baserel) && IsA(a, Const));
+	return (IsColumn(a, ctx) && IsA(b, Const)) ||
+		(IsColumn(b, ctx) && IsA(a, Const));
 }
 
 /* True if MySQL evaluates expr exactly as PostgreSQL does */
-bool
-MysqlIsPushableExpr(PlannerInfo *root, RelOptInfo *baserel, Expr *expr)
+static bool
+IsPushable(Expr *expr, DeparseContext *ctx)
 {
 	switch (nodeTag(expr))
 	{
@@ -281,7 +305,7 @@ MysqlIsPushableExpr(PlannerInfo *root, RelOptInfo *baserel, Expr *expr)
 				ListCell   *lc;
 
 				foreach(lc, ((BoolExpr *) expr)->args)
-					if (!MysqlIsPushableExpr(root, baserel, lfirst(lc)))
+					if (!IsPushable(lfirst(lc), ctx))
 						return false;
 				return true;
 			}
@@ -289,7 +313,7 @@ MysqlIsPushableExpr(PlannerInfo *root, RelOptInfo *baserel, Expr *expr)
 			{
 				NullTest   *nt = (NullTest *) expr;
 
-				return !nt->argisrow && IsOwnColumn(nt->arg, baserel) &&
+				return !nt->argisrow && IsColumn(nt->arg, ctx) &&
 					ClassOf(exprType((Node *) nt->arg)) != TYPE_OTHER;
 			}
 		case T_OpExpr:
@@ -297,15 +321,15 @@ MysqlIsPushableExpr(PlannerInfo *root, RelOptInfo *baserel, Expr *expr)
 				OpExpr	   *op = (OpExpr *) expr;
 
 				if (list_length(op->args) != 2 ||
-					!IsPushableOperand(linitial(op->args), baserel) ||
-					!IsPushableOperand(lsecond(op->args), baserel) ||
+					!IsPushableOperand(linitial(op->args), ctx) ||
+					!IsPushableOperand(lsecond(op->args), ctx) ||
 					!IsPushableComparison(op->opno,
 										  exprType(linitial(op->args)),
 										  exprType(lsecond(op->args)),
 										  op->inputcollid))
 					return false;
 				return ClassOf(exprType(linitial(op->args))) != TYPE_TEXT ||
-					IsColumnVsConst(op->args, baserel);
+					IsColumnVsConst(op->args, ctx);
 			}
 		case T_ScalarArrayOpExpr:
 			{
@@ -315,7 +339,7 @@ MysqlIsPushableExpr(PlannerInfo *root, RelOptInfo *baserel, Expr *expr)
 
 				if (!saop->useOr || !IsA(array, Const) ||
 					((Const *) array)->constisnull ||
-					!IsOwnColumn(linitial(saop->args), baserel))
+					!IsColumn(linitial(saop->args), ctx))
 					return false;
 				elemtype = get_element_type(exprType((Node *) array));
 				if (ClassOf(elemtype) == TYPE_TEXT ||
@@ -330,16 +354,132 @@ MysqlIsPushableExpr(PlannerInfo *root, RelOptInfo *baserel, Expr *expr)
 	}
 }
 
+/* True if MySQL evaluates a condition on a table or join as PostgreSQL does */
+bool
+MysqlIsPushableExpr(PlannerInfo *root, RelOptInfo *scanrel, Expr *expr)
+{
+	DeparseContext ctx = {root, scanrel, NIL, false, NULL};
+
+	return IsPushable(expr, &ctx);
+}
+
+/* True if MySQL evaluates a HAVING condition of a grouping as PostgreSQL does */
+bool
+MysqlIsPushableHaving(PlannerInfo *root, MysqlRelInfo *info, Expr *expr)
+{
+	DeparseContext ctx = {root, info->scanrel, info->grouped_exprs, false, NULL};
+
+	return IsPushable(expr, &ctx);
+}
+
 static void DeparseExpr(Expr *expr, DeparseContext *ctx);
-static void DeparseWhere(List *conds, DeparseContext *ctx);
+static void DeparseGroupedRef(Expr *expr, DeparseContext *ctx);
+static void DeparseConditions(List *conds, const char *keyword, DeparseContext *ctx);
 static Oid	OutputFunctionOf(Oid typid);
 
-/* Appends a column's remote name */
+static void DeparseColumn(Var *var, DeparseContext *ctx);
+
+/* True for a type whose MySQL text its input function reads, as a row's field */
+static bool
+IsRowFieldType(Oid typid)
+{
+	return ClassOf(typid) != TYPE_OTHER || typid == BOOLOID;
+}
+
+/* True if a table's whole row can be read back from MySQL (DeparseWholeRow) */
+bool
+MysqlIsPushableWholeRow(PlannerInfo *root, Var *var)
+{
+	Relation	rel = table_open(planner_rt_fetch(var->varno, root)->relid, NoLock);
+	TupleDesc	tupdesc = RelationGetDescr(rel);
+	bool		pushable = true;
+
+	for (int i = 0; i < tupdesc->natts && pushable; i++)
+		pushable = TupleDescAttr(tupdesc, i)->attisdropped ||
+			IsRowFieldType(TupleDescAttr(tupdesc, i)->atttypid);
+	table_close(rel, NoLock);
+	return pushable;
+}
+
+/*
+ * Appends one field of a row's text form: empty for NULL (and, with
+ * zero_date 'null', a zero date), else the value quoted as record_in reads
+ * it ("" for ", \\ for \)
+ */
+static void
+DeparseRowField(Var *var, Oid typid, MysqlZeroDate zero_date, DeparseContext *ctx)
+{
+	appendStringInfoString(ctx->buf, "IF(");
+	DeparseColumn(var, ctx);
+	appendStringInfoString(ctx->buf, " IS NULL");
+	if (IsDateClass(ClassOf(typid)) && zero_date == MYSQL_ZERO_DATE_NULL)
+	{
+		appendStringInfoString(ctx->buf, " OR MONTH(");
+		DeparseColumn(var, ctx);
+		appendStringInfoString(ctx->buf, ") = 0 OR DAYOFMONTH(");
+		DeparseColumn(var, ctx);
+		appendStringInfoString(ctx->buf, ") = 0");
+	}
+	appendStringInfoString(ctx->buf, ", '', CONCAT('\"', REPLACE(REPLACE(");
+	if (typid == BOOLOID)
+		appendStringInfoString(ctx->buf, "IF(");
+	else if (typid == TIMESTAMPTZOID)
+		appendStringInfoString(ctx->buf, "CONCAT(");
+	DeparseColumn(var, ctx);
+	if (typid == BOOLOID)
+		appendStringInfoString(ctx->buf, " <> 0, 't', 'f')");
+	else if (typid == TIMESTAMPTZOID)
+		appendStringInfoString(ctx->buf, ", '+00')");
+	appendStringInfoString(ctx->buf, ", '\\', '\\\\'), '\"', '\"\"'), '\"'))");
+}
+
+/*
+ * Appends a table's whole row (EvalPlanQual's copy of a joined table's
+ * row) as its text form, which the row type's input function reads:
+ * CONCAT('(', field, ',', field, ')').  The session sends text in UTC
+ * with NO_BACKSLASH_ESCAPES, so a literal backslash is written as is.
+ */
+static void
+DeparseWholeRow(Var *var, DeparseContext *ctx)
+{
+	RelOptInfo *baserel = ctx->root->simple_rel_array[var->varno];
+	MysqlRelInfo *info = baserel->fdw_private;
+	Relation	rel = table_open(info->relid, NoLock);
+	TupleDesc	tupdesc = RelationGetDescr(rel);
+	bool		first = true;
+
+	appendStringInfoString(ctx->buf, "CONCAT('('");
+	for (int i = 0; i < tupdesc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(tupdesc, i);
+		Var		   *field;
+
+		if (att->attisdropped)
+			continue;
+		field = makeVar(var->varno, att->attnum, att->atttypid, att->atttypmod,
+						att->attcollation, 0);
+		appendStringInfoString(ctx->buf, first ? ", " : ", ',', ");
+		first = false;
+		DeparseRowField(field, att->atttypid, info->opts.zero_date, ctx);
+	}
+	appendStringInfoString(ctx->buf, ", ')')");
+	table_close(rel, NoLock);
+}
+
+/* Appends a column's remote name, as `rN`.`col` in a join */
 static void
 DeparseColumn(Var *var, DeparseContext *ctx)
 {
+	if (var->varattno == 0)
+	{
+		DeparseWholeRow(var, ctx);
+		return;
+	}
+	if (IS_JOIN_REL(ctx->scanrel))
+		appendStringInfo(ctx->buf, "`r%d`.", var->varno);
 	MysqlQuoteIdentifier(ctx->buf,
-						 MysqlColumnName(ctx->relid, var->varattno));
+						 MysqlColumnName(planner_rt_fetch(var->varno, ctx->root)->relid,
+										 var->varattno));
 }
 
 /* Appends a constant of a pushable type as a MySQL literal */
@@ -404,7 +544,9 @@ DeparseOperand(Expr *expr, DeparseContext *ctx)
 {
 	if (IsA(expr, RelabelType))
 		expr = ((RelabelType *) expr)->arg;
-	if (IsA(expr, Var))
+	if (ctx->grouped_exprs != NIL && !IsA(expr, Const))
+		DeparseGroupedRef(expr, ctx);
+	else if (IsA(expr, Var))
 		DeparseColumn((Var *) expr, ctx);
 	else if (((Const *) expr)->constisnull)
 		appendStringInfoString(ctx->buf, "NULL");
@@ -413,12 +555,17 @@ DeparseOperand(Expr *expr, DeparseContext *ctx)
 							((Const *) expr)->constvalue);
 }
 
-/* Appends "AND `col` is no zero date" for each date column of a comparison */
+/*
+ * Appends "AND `col` is no zero date" for each date column of a comparison
+ * (a grouping's results already read zero dates as NULL)
+ */
 static void
 DeparseZeroDateGuard(List *args, DeparseContext *ctx)
 {
 	ListCell   *lc;
 
+	if (ctx->grouped_exprs != NIL)
+		return;
 	foreach(lc, args)
 	{
 		Expr	   *arg = lfirst(lc);
@@ -494,10 +641,11 @@ static void
 DeparseNullTest(NullTest *nt, DeparseContext *ctx)
 {
 	bool		is_null = nt->nulltesttype == IS_NULL;
-	bool		date = IsDateClass(ClassOf(exprType((Node *) nt->arg)));
+	bool		date = IsDateClass(ClassOf(exprType((Node *) nt->arg))) &&
+		ctx->grouped_exprs == NIL;
 
 	appendStringInfoChar(ctx->buf, '(');
-	DeparseColumn((Var *) nt->arg, ctx);
+	DeparseOperand(nt->arg, ctx);
 	appendStringInfoString(ctx->buf, is_null ? " IS NULL" : " IS NOT NULL");
 	if (date)
 	{
@@ -571,8 +719,9 @@ MysqlDeparseSelect(StringInfo buf, PlannerInfo *root, RelOptInfo *baserel,
 				   Bitmapset *attrs, List *remote_conds, List **retrieved_attrs)
 {
 	TupleDesc	tupdesc = RelationGetDescr(rel);
-	DeparseContext ctx = {root, baserel, RelationGetRelid(rel), buf};
+	DeparseContext ctx = {root, baserel, NIL, false, buf};
 	bool		first = true;
+	bool		wholerow = bms_is_member(0 - FirstLowInvalidHeapAttributeNumber, attrs);
 
 	*retrieved_attrs = NIL;
 	appendStringInfoString(buf, "SELECT ");
@@ -586,7 +735,8 @@ MysqlDeparseSelect(StringInfo buf, PlannerInfo *root, RelOptInfo *baserel,
 			*retrieved_attrs = lappend_int(*retrieved_attrs, i);
 			continue;
 		}
-		if (!bms_is_member(i - FirstLowInvalidHeapAttributeNumber, attrs))
+		/* a whole-row reference (EvalPlanQual's copy of the row) needs all */
+		if (!wholerow && !bms_is_member(i - FirstLowInvalidHeapAttributeNumber, attrs))
 			continue;
 		if (!first)
 			appendStringInfoString(buf, ", ");
@@ -600,12 +750,12 @@ MysqlDeparseSelect(StringInfo buf, PlannerInfo *root, RelOptInfo *baserel,
 		appendStringInfoString(buf, "NULL");
 	appendStringInfoString(buf, " FROM ");
 	MysqlDeparseRelation(buf, opts);
-	DeparseWhere(remote_conds, &ctx);
+	DeparseConditions(remote_conds, " WHERE ", &ctx);
 }
 
-/* Appends WHERE and the conditions (RestrictInfos or clauses), if any */
+/* Appends keyword (WHERE, ON) and the conditions (RestrictInfos or clauses), if any */
 static void
-DeparseWhere(List *conds, DeparseContext *ctx)
+DeparseConditions(List *conds, const char *keyword, DeparseContext *ctx)
 {
 	ListCell   *lc;
 
@@ -615,7 +765,7 @@ DeparseWhere(List *conds, DeparseContext *ctx)
 
 		if (IsA(cond, RestrictInfo))
 			cond = ((RestrictInfo *) cond)->clause;
-		appendStringInfoString(ctx->buf, lc == list_head(conds) ? " WHERE " : " AND ");
+		appendStringInfoString(ctx->buf, lc == list_head(conds) ? keyword : " AND ");
 		DeparseExpr(cond, ctx);
 	}
 }
@@ -723,31 +873,358 @@ DeparseGroupedExpr(Expr *expr, DeparseContext *ctx)
 	appendStringInfoChar(ctx->buf, ')');
 }
 
-/*
- * Builds SELECT <exprs> FROM <relation> [WHERE ...] [GROUP BY <positions>]
- * for a grouped query: exprs are the grouping columns and aggregates of the
- * scan's target list, group_positions the 1-based positions of the grouping
- * columns among them.
- */
-void
-MysqlDeparseGroupedSelect(StringInfo buf, PlannerInfo *root, RelOptInfo *baserel,
-						  Oid relid, const MysqlTableOptions *opts,
-						  List *exprs, List *remote_conds, List *group_positions)
+/* The aggregate that combines a grouping's partial results (two levels) */
+static const char *
+OuterAggregate(Aggref *agg)
 {
-	DeparseContext ctx = {root, baserel, relid, buf};
+	char	   *name = get_func_name(agg->aggfnoid);
+
+	if (strcmp(name, "count") == 0 || strcmp(name, "sum") == 0)
+		return "SUM";
+	return asc_toupper(name, strlen(name));
+}
+
+/* The 1-based position of a grouping's result among them */
+static int
+GroupedPosition(List *grouped_exprs, Expr *expr)
+{
 	ListCell   *lc;
 
-	appendStringInfoString(buf, "SELECT ");
-	foreach(lc, exprs)
+	foreach(lc, grouped_exprs)
+		if (equal(lfirst(lc), expr))
+			return foreach_current_index(lc) + 1;
+	elog(ERROR, "federated_mysql: expression not among the grouping's results");
+	return 0;
+}
+
+/*
+ * Appends a reference to a result of the grouping (a grouping column or an
+ * aggregate): in one level, the expression; in two, the outer level's
+ * aggregate over the inner level's column `cN`, or a grouping column's
+ * name in the outer select list, `kN`.
+ */
+static void
+DeparseGroupedRef(Expr *expr, DeparseContext *ctx)
+{
+	int			pos = GroupedPosition(ctx->grouped_exprs, expr);
+
+	if (!ctx->nested)
+		DeparseGroupedExpr(expr, ctx);
+	else if (IsA(expr, Aggref))
+		appendStringInfo(ctx->buf, "%s(`c%d`)", OuterAggregate((Aggref *) expr), pos);
+	else
+		appendStringInfo(ctx->buf, "`k%d`", pos);
+}
+
+/* Appends a grouping's result in the outer level's select list */
+static void
+DeparseOuterResult(Expr *expr, DeparseContext *ctx)
+{
+	int			pos = GroupedPosition(ctx->grouped_exprs, expr);
+
+	if (IsA(expr, Aggref))
+		DeparseGroupedRef(expr, ctx);
+	else if (IsDateClass(ClassOf(exprType((Node *) expr))))
+		appendStringInfo(ctx->buf, "IF(MONTH(`c%d`) = 0 OR DAYOFMONTH(`c%d`) = 0, NULL, `c%d`) AS `k%d`",
+						 pos, pos, pos, pos);
+	else
+		appendStringInfo(ctx->buf, "`c%d` AS `k%d`", pos, pos);
+}
+
+/*
+ * True if a grouping runs in two levels: MySQL groups by a date column as
+ * it is stored, which keeps an index usable, and the outer level folds the
+ * zero dates (several values there, one NULL here) into the NULL group.
+ */
+static bool
+IsNestedGrouping(MysqlRelInfo *info)
+{
+	ListCell   *lc;
+
+	foreach(lc, info->group_positions)
 	{
-		if (lc != list_head(exprs))
-			appendStringInfoString(buf, ", ");
-		DeparseGroupedExpr(lfirst(lc), &ctx);
+		Expr	   *key = list_nth(info->grouped_exprs, lfirst_int(lc) - 1);
+
+		if (IsDateClass(ClassOf(exprType((Node *) key))))
+			return true;
 	}
-	appendStringInfoString(buf, " FROM ");
-	MysqlDeparseRelation(buf, opts);
-	DeparseWhere(remote_conds, &ctx);
-	foreach(lc, group_positions)
-		appendStringInfo(buf, "%s%d", lc == list_head(group_positions) ?
+	return false;
+}
+
+/* Appends GROUP BY <positions> */
+static void
+DeparseGroupBy(MysqlRelInfo *info, StringInfo buf)
+{
+	ListCell   *lc;
+
+	foreach(lc, info->group_positions)
+		appendStringInfo(buf, "%s%d", lc == list_head(info->group_positions) ?
 						 " GROUP BY " : ", ", lfirst_int(lc));
+}
+
+static void DeparseFrom(RelOptInfo *rel, DeparseContext *ctx);
+
+/*
+ * Appends the inner level of a two-level grouping: the grouping columns as
+ * stored and the aggregates, named `c1`, `c2`...
+ */
+static void
+DeparseInnerGrouping(MysqlRelInfo *info, DeparseContext *ctx)
+{
+	ListCell   *lc;
+
+	appendStringInfoString(ctx->buf, "(SELECT ");
+	foreach(lc, info->grouped_exprs)
+	{
+		Expr	   *expr = lfirst(lc);
+
+		if (lc != list_head(info->grouped_exprs))
+			appendStringInfoString(ctx->buf, ", ");
+		if (IsA(expr, Var))
+			DeparseColumn((Var *) expr, ctx);
+		else
+			DeparseGroupedExpr(expr, ctx);
+		appendStringInfo(ctx->buf, " AS `c%d`", foreach_current_index(lc) + 1);
+	}
+	DeparseFrom(info->scanrel, ctx);
+	DeparseGroupBy(info, ctx->buf);
+	appendStringInfoString(ctx->buf, ") AS `g`");
+}
+
+/*
+ * Appends SELECT <results> FROM ... GROUP BY ... [HAVING ...] of a grouping
+ * (see IsNestedGrouping for its two-level form)
+ */
+static void
+DeparseGrouping(MysqlRelInfo *info, DeparseContext *ctx)
+{
+	DeparseContext outer = *ctx;
+	ListCell   *lc;
+
+	outer.grouped_exprs = info->grouped_exprs;
+	outer.nested = IsNestedGrouping(info);
+	appendStringInfoString(ctx->buf, "SELECT ");
+	foreach(lc, info->grouped_exprs)
+	{
+		if (lc != list_head(info->grouped_exprs))
+			appendStringInfoString(ctx->buf, ", ");
+		if (outer.nested)
+			DeparseOuterResult(lfirst(lc), &outer);
+		else
+			DeparseGroupedRef(lfirst(lc), &outer);
+	}
+	if (outer.nested)
+	{
+		appendStringInfoString(ctx->buf, " FROM ");
+		DeparseInnerGrouping(info, ctx);
+	}
+	else
+		DeparseFrom(info->scanrel, ctx);
+	DeparseGroupBy(info, ctx->buf);
+	foreach(lc, info->having_conds)
+	{
+		appendStringInfoString(ctx->buf, lc == list_head(info->having_conds) ?
+							   " HAVING " : " AND ");
+		DeparseExpr(lfirst(lc), &outer);
+	}
+}
+
+/* Appends a table, or a join of tables, as a FROM item */
+static void
+DeparseFromItem(RelOptInfo *rel, DeparseContext *ctx)
+{
+	MysqlRelInfo *info = rel->fdw_private;
+
+	if (IS_SIMPLE_REL(rel))
+	{
+		MysqlDeparseRelation(ctx->buf, &info->opts);
+		if (IS_JOIN_REL(ctx->scanrel))
+			appendStringInfo(ctx->buf, " AS `r%d`", rel->relid);
+		return;
+	}
+	appendStringInfoChar(ctx->buf, '(');
+	DeparseFromItem(info->outerrel, ctx);
+	appendStringInfoString(ctx->buf, info->jointype == JOIN_INNER ? " INNER JOIN " :
+						   info->jointype == JOIN_LEFT ? " LEFT JOIN " : " RIGHT JOIN ");
+	DeparseFromItem(info->innerrel, ctx);
+	if (info->joinclauses == NIL)
+		appendStringInfoString(ctx->buf, " ON TRUE");
+	DeparseConditions(info->joinclauses, " ON ", ctx);
+	appendStringInfoChar(ctx->buf, ')');
+}
+
+/* Appends FROM <relation> [WHERE <conditions>] of a table or join */
+static void
+DeparseFrom(RelOptInfo *rel, DeparseContext *ctx)
+{
+	MysqlRelInfo *info = rel->fdw_private;
+
+	appendStringInfoString(ctx->buf, " FROM ");
+	DeparseFromItem(rel, ctx);
+	DeparseConditions(info->remote_conds, " WHERE ", ctx);
+}
+
+/*
+ * The expression a sort key stands for, if MySQL can sort by it as
+ * PostgreSQL would: a column of the table or join (numbers, dates,
+ * timestamps; text only in a C collation, compared there byte for byte) or
+ * a result of the grouping, sorted by the type's default order.  NULL if
+ * not.
+ */
+Expr *
+MysqlSortKeyExpr(PlannerInfo *root, MysqlRelInfo *info, PathKey *pathkey)
+{
+	EquivalenceClass *ec = pathkey->pk_eclass;
+	DeparseContext ctx = {root, info->scanrel, info->grouped ? info->grouped_exprs : NIL,
+	false, NULL};
+	ListCell   *lc;
+
+	if (ec->ec_has_volatile)
+		return NULL;
+	foreach(lc, ec->ec_members)
+	{
+		EquivalenceMember *em = lfirst(lc);
+		Expr	   *expr = em->em_expr;
+		TypeClass	class;
+		Oid			opfamily;
+
+		if (IsA(expr, RelabelType))
+			expr = ((RelabelType *) expr)->arg;
+		if (em->em_is_child || !IsColumn(expr, &ctx))
+			continue;
+		class = ClassOf(exprType((Node *) expr));
+		opfamily = get_opclass_family(GetDefaultOpClass(exprType((Node *) expr),
+														BTREE_AM_OID));
+		if (class == TYPE_OTHER || opfamily != pathkey->pk_opfamily)
+			continue;
+		if (class == TYPE_TEXT &&
+			(!lc_collate_is_c(ec->ec_collation) || GetDatabaseEncoding() != PG_UTF8))
+			continue;
+		return expr;
+	}
+	return NULL;
+}
+
+/*
+ * Appends the value a sort key sorts by: a grouping's result, a column
+ * (a date's zero dates as NULL), text as its UTF-8 bytes
+ */
+static void
+DeparseSortValue(Expr *expr, DeparseContext *ctx)
+{
+	if (ctx->grouped_exprs != NIL)
+		DeparseGroupedRef(expr, ctx);
+	else if (ClassOf(exprType((Node *) expr)) == TYPE_TEXT)
+	{
+		appendStringInfoString(ctx->buf, "CAST(CONVERT(");
+		DeparseColumn((Var *) expr, ctx);
+		appendStringInfoString(ctx->buf, " USING utf8mb4) AS BINARY)");
+	}
+	else
+		DeparseColumnValue((Var *) expr, ctx);
+}
+
+/* True if a column is declared NOT NULL (which PostgreSQL assumes true) */
+static bool
+IsNotNullColumn(Var *var, DeparseContext *ctx)
+{
+	HeapTuple	tuple;
+	bool		notnull;
+
+	tuple = SearchSysCacheAttNum(planner_rt_fetch(var->varno, ctx->root)->relid,
+								 var->varattno);
+	if (!HeapTupleIsValid(tuple))
+		return false;
+	notnull = ((Form_pg_attribute) GETSTRUCT(tuple))->attnotnull;
+	ReleaseSysCache(tuple);
+	return notnull;
+}
+
+/* Appends one sort key: NULLs placed explicitly, text by its UTF-8 bytes */
+static void
+DeparseSortKey(Expr *expr, PathKey *pathkey, DeparseContext *ctx)
+{
+	bool		desc = pathkey->pk_strategy == BTGreaterStrategyNumber;
+	Var		   *var = (Var *) expr;
+	bool		notnull = ctx->grouped_exprs == NIL && IsA(expr, Var) &&
+		!IsDateClass(ClassOf(var->vartype)) && IsNotNullColumn(var, ctx);
+
+	/* MySQL sorts NULL first ascending, last descending */
+	if (!notnull)
+	{
+		DeparseSortValue(expr, ctx);
+		appendStringInfoString(ctx->buf, pathkey->pk_nulls_first ? " IS NULL DESC, " :
+							   " IS NULL, ");
+	}
+	DeparseSortValue(expr, ctx);
+	if (desc)
+		appendStringInfoString(ctx->buf, " DESC");
+}
+
+/* Appends ORDER BY of the sort keys */
+static void
+DeparseOrderBy(List *pathkeys, MysqlRelInfo *info, DeparseContext *ctx)
+{
+	ListCell   *lc;
+
+	foreach(lc, pathkeys)
+	{
+		PathKey    *pathkey = lfirst_node(PathKey, lc);
+
+		appendStringInfoString(ctx->buf, lc == list_head(pathkeys) ? " ORDER BY " : ", ");
+		DeparseSortKey(MysqlSortKeyExpr(ctx->root, info, pathkey), pathkey, ctx);
+	}
+}
+
+/* Appends LIMIT n [OFFSET m] of the query (constants, checked >= 0) */
+static void
+DeparseLimit(Query *query, StringInfo buf)
+{
+	Const	   *count = (Const *) query->limitCount;
+	Const	   *offset = (Const *) query->limitOffset;
+
+	if (count != NULL && !count->constisnull)
+		appendStringInfo(buf, " LIMIT " INT64_FORMAT, DatumGetInt64(count->constvalue));
+	else if (offset != NULL && !offset->constisnull)
+		/* MySQL has no OFFSET without LIMIT: its own idiom, the largest count */
+		appendStringInfoString(buf, " LIMIT 18446744073709551615");
+	if (offset != NULL && !offset->constisnull)
+		appendStringInfo(buf, " OFFSET " INT64_FORMAT, DatumGetInt64(offset->constvalue));
+}
+
+/*
+ * Builds the remote query of a join or an upper rel: its columns exprs
+ * (a grouping's results, or columns of the table or join), FROM, WHERE,
+ * GROUP BY and HAVING, ORDER BY by the pathkeys, and LIMIT/OFFSET.
+ */
+void
+MysqlDeparseQuery(StringInfo buf, PlannerInfo *root, RelOptInfo *foreignrel,
+				  List *exprs, List *pathkeys)
+{
+	MysqlRelInfo *info = foreignrel->fdw_private;
+	DeparseContext ctx = {root, info->scanrel, NIL, false, buf};
+	ListCell   *lc;
+
+	if (info->grouped)
+	{
+		DeparseGrouping(info, &ctx);
+		ctx.grouped_exprs = info->grouped_exprs;
+		ctx.nested = IsNestedGrouping(info);
+	}
+	else
+	{
+		appendStringInfoString(buf, "SELECT ");
+		foreach(lc, exprs)
+		{
+			if (lc != list_head(exprs))
+				appendStringInfoString(buf, ", ");
+			DeparseColumn(lfirst_node(Var, lc), &ctx);
+		}
+		if (exprs == NIL)
+			appendStringInfoString(buf, "NULL");
+		DeparseFrom(info->scanrel, &ctx);
+	}
+	DeparseOrderBy(pathkeys, info, &ctx);
+	if (info->limited)
+		DeparseLimit(root->parse, buf);
 }
