@@ -31,11 +31,13 @@ federated_mysql_handler(PG_FUNCTION_ARGS)
 	routine->GetForeignRelSize = MysqlGetForeignRelSize;
 	routine->GetForeignPaths = MysqlGetForeignPaths;
 	routine->GetForeignPlan = MysqlGetForeignPlan;
+	routine->GetForeignJoinPaths = MysqlGetForeignJoinPaths;
 	routine->GetForeignUpperPaths = MysqlGetForeignUpperPaths;
 	routine->BeginForeignScan = MysqlBeginForeignScan;
 	routine->IterateForeignScan = MysqlIterateForeignScan;
 	routine->ReScanForeignScan = MysqlReScanForeignScan;
 	routine->EndForeignScan = MysqlEndForeignScan;
+	routine->RecheckForeignScan = MysqlRecheckForeignScan;
 	routine->ExplainForeignScan = MysqlExplainForeignScan;
 	routine->AddForeignUpdateTargets = MysqlAddForeignUpdateTargets;
 	routine->PlanForeignModify = MysqlPlanForeignModify;
