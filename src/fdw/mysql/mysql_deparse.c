@@ -436,8 +436,10 @@ DeparseRowField(Var *var, Oid typid, MysqlZeroDate zero_date, DeparseContext *ct
 /*
  * Appends a table's whole row (EvalPlanQual's copy of a joined table's
  * row) as its text form, which the row type's input function reads:
- * CONCAT('(', field, ',', field, ')').  The session sends text in UTC
- * with NO_BACKSLASH_ESCAPES, so a literal backslash is written as is.
+ * CONCAT('(', field, ',', field, ')').  The session runs in UTC (a
+ * timestamptz gets '+00') with NO_BACKSLASH_ESCAPES (a backslash in a
+ * literal is itself).  With zero_date 'error' a zero date goes as it is,
+ * and the date type's input refuses it.
  */
 static void
 DeparseWholeRow(Var *var, DeparseContext *ctx)

@@ -145,6 +145,30 @@ RemoteTargetList(MysqlRelInfo *info)
 	return tlist;
 }
 
+/*
+ * Names the columns of a remote query's target list as the columns they
+ * read (a conversion error names them), aggregates by their function
+ */
+static void
+NameRemoteColumns(PlannerInfo *root, List *tlist)
+{
+	ListCell   *lc;
+
+	foreach(lc, tlist)
+	{
+		TargetEntry *tle = lfirst_node(TargetEntry, lc);
+		Var		   *var = (Var *) tle->expr;
+
+		if (IsA(tle->expr, Aggref))
+			tle->resname = get_func_name(((Aggref *) tle->expr)->aggfnoid);
+		else if (IsA(var, Var) && var->varattno > 0)
+			tle->resname = get_attname(planner_rt_fetch(var->varno, root)->relid,
+									   var->varattno, false);
+		else if (IsA(var, Var))
+			tle->resname = get_rel_name(planner_rt_fetch(var->varno, root)->relid);
+	}
+}
+
 /* The plan of a remote query over a join, a grouping, an ORDER BY or LIMIT */
 static ForeignScan *
 RemotePlan(PlannerInfo *root, RelOptInfo *foreignrel, ForeignPath *best_path,
@@ -156,6 +180,7 @@ RemotePlan(PlannerInfo *root, RelOptInfo *foreignrel, ForeignPath *best_path,
 	List	   *retrieved_attrs = NIL;
 	StringInfoData sql;
 
+	NameRemoteColumns(root, scan_tlist);
 	initStringInfo(&sql);
 	MysqlDeparseQuery(&sql, root, foreignrel, get_tlist_exprs(scan_tlist, false),
 					  best_path->path.pathkeys);
