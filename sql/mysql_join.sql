@@ -119,6 +119,34 @@ EXPLAIN (VERBOSE, COSTS OFF) SELECT e, v.vid FROM regress_remote.events e
   JOIN regress_remote.visits v ON v.event_id = e.id FOR UPDATE;
 SELECT * FROM regress_compare('SELECT * FROM (SELECT e::text, v::text FROM %1$s.events e JOIN %1$s.visits v ON v.event_id = e.id FOR UPDATE) q');
 
+-- use_remote_estimate: the row counts come from MySQL's EXPLAIN (of the
+-- query sent, pushed conditions included), for tables and joins
+CREATE FUNCTION regress_rows(query text) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+  plan json;
+BEGIN
+  EXECUTE 'EXPLAIN (FORMAT JSON) ' || query INTO plan;
+  RETURN (plan -> 0 -> 'Plan' ->> 'Plan Rows')::bigint;
+END $$;
+SELECT regress_rows('SELECT * FROM regress_remote.orders WHERE o_custkey = 5') AS local_guess;
+ALTER SERVER regress_join OPTIONS (ADD use_remote_estimate 'true');
+SELECT regress_rows('SELECT * FROM regress_remote.orders') AS all_rows,
+       regress_rows('SELECT * FROM regress_remote.orders WHERE o_custkey = 5') AS custkey_5,
+       regress_rows('SELECT * FROM regress_remote.orders WHERE o_orderkey < 100') AS orderkey_below_100;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT o.o_orderkey, c.c_name FROM regress_remote.orders o
+  JOIN regress_remote.customers c ON c.c_custkey = o.o_custkey WHERE c.c_custkey < 10;
+SELECT regress_rows('SELECT o.o_orderkey, c.c_name FROM regress_remote.orders o JOIN regress_remote.customers c ON c.c_custkey = o.o_custkey WHERE c.c_custkey < 10') AS joined;
+SELECT * FROM regress_compare('SELECT o.o_orderkey, c.c_name FROM %1$s.orders o JOIN %1$s.customers c ON c.c_custkey = o.o_custkey WHERE c.c_custkey < 10');
+-- a table option overrides the server's
+ALTER FOREIGN TABLE regress_remote.orders OPTIONS (ADD use_remote_estimate 'false');
+SELECT regress_rows('SELECT * FROM regress_remote.orders WHERE o_custkey = 5') AS local_guess_again;
+-- the remote EXPLAIN fails as the query would: a clear error at planning
+CREATE FOREIGN TABLE regress_remote.missing (id int) SERVER regress_join
+  OPTIONS (table_name 'no_such_table');
+EXPLAIN SELECT * FROM regress_remote.missing;
+SELECT count(*) FROM regress_remote.events;
+ALTER SERVER regress_join OPTIONS (DROP use_remote_estimate);
+
 -- EvalPlanQual: an UPDATE of a local table joined with a pushed join
 -- waits for rows a concurrent transaction changes.  The changed rows are
 -- rechecked against the joined rows as they were read (MySQL's whole-row
@@ -188,7 +216,7 @@ SELECT dblink_disconnect('regress_join_other');
 
 SET client_min_messages = warning;
 DROP TABLE regress_epq, regress_epq_remote;
-DROP FUNCTION regress_wait, regress_epq_reset, regress_compare, regress_compare_ordered;
+DROP FUNCTION regress_wait, regress_epq_reset, regress_rows, regress_compare, regress_compare_ordered;
 DROP SCHEMA regress_local CASCADE;
 DROP SCHEMA regress_remote CASCADE;
 DROP SCHEMA regress_other CASCADE;

@@ -115,3 +115,6 @@ INSERT INTO visits VALUES
  (104, 7, '2024-02-29', 'leap'), (105, 99, '2024-01-01', 'orphan'),
  (106, NULL, '2023-12-31', 'nobody'), (107, 12, '2024-01-02', 'last'),
  (108, 6, NULL, 'say "hi" \\ bye');
+
+-- exact statistics for the use_remote_estimate tests
+ANALYZE TABLE orders, customers, events, visits;

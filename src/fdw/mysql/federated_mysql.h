@@ -173,6 +173,7 @@ enum
 	MYSQL_PRIVATE_ATTRS			/* attribute numbers it returns (IntList) */
 };
 
+extern double MysqlRemoteRows(MysqlRelInfo *info, const char *sql);
 extern void MysqlGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 								   Oid relid);
 extern void MysqlGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,

@@ -155,6 +155,24 @@ JoinInfo(PlannerInfo *root, RelOptInfo *joinrel, RelOptInfo *outerrel,
 	return info;
 }
 
+/*
+ * MySQL's estimate of the rows of a join (use_remote_estimate on either
+ * side), with the selectivity of the conditions left here
+ */
+static double
+RemoteJoinRows(PlannerInfo *root, RelOptInfo *joinrel, MysqlRelInfo *info)
+{
+	StringInfoData sql;
+	List	   *columns = pull_var_clause((Node *) joinrel->reltarget->exprs,
+										  PVC_RECURSE_PLACEHOLDERS);
+	Selectivity sel = clauselist_selectivity(root, info->local_conds, 0,
+											 info->jointype, NULL);
+
+	initStringInfo(&sql);
+	MysqlDeparseQuery(&sql, root, joinrel, columns, NIL);
+	return clamp_row_est(MysqlRemoteRows(info, sql.data) * sel);
+}
+
 /* Offers to run a join of two of our rels in MySQL */
 void
 MysqlGetForeignJoinPaths(PlannerInfo *root, RelOptInfo *joinrel,
@@ -180,6 +198,9 @@ MysqlGetForeignJoinPaths(PlannerInfo *root, RelOptInfo *joinrel,
 			return;
 	}
 	joinrel->fdw_private = info;
+	if (info->opts.use_remote_estimate ||
+		((MysqlRelInfo *) innerrel->fdw_private)->opts.use_remote_estimate)
+		joinrel->rows = RemoteJoinRows(root, joinrel, info);
 	/* one round trip; MySQL reads both inputs */
 	total = MYSQL_STARTUP_COST +
 		(outerrel->rows + innerrel->rows) * MYSQL_ROW_COST +
