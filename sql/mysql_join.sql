@@ -97,6 +97,24 @@ EXPLAIN (VERBOSE, COSTS OFF) SELECT e.id, v.vid FROM regress_remote.events e
   JOIN regress_remote.visits v ON v.event_id = e.id ORDER BY v.day DESC, v.vid LIMIT 3;
 SELECT * FROM regress_compare_ordered('SELECT e.id, v.vid FROM %1$s.events e JOIN %1$s.visits v ON v.event_id = e.id ORDER BY v.day DESC, v.vid LIMIT 3');
 
+-- SEMI and ANTI joins (EXISTS, IN, NOT EXISTS) as [NOT] EXISTS in MySQL
+EXPLAIN (VERBOSE, COSTS OFF) SELECT e.id FROM regress_remote.events e
+  WHERE e.n > 0 AND EXISTS (SELECT 1 FROM regress_remote.visits v WHERE v.event_id = e.id AND v.vid > 100);
+SELECT * FROM regress_compare('SELECT e.id FROM %1$s.events e WHERE e.n > 0 AND EXISTS (SELECT 1 FROM %1$s.visits v WHERE v.event_id = e.id AND v.vid > 100)');
+EXPLAIN (VERBOSE, COSTS OFF) SELECT e.id FROM regress_remote.events e
+  WHERE NOT EXISTS (SELECT 1 FROM regress_remote.visits v WHERE v.day = e.day);
+SELECT * FROM regress_compare('SELECT e.id FROM %1$s.events e WHERE NOT EXISTS (SELECT 1 FROM %1$s.visits v WHERE v.day = e.day)');
+EXPLAIN (VERBOSE, COSTS OFF) SELECT c.c_custkey FROM regress_remote.customers c
+  WHERE c.c_custkey IN (SELECT o.o_custkey FROM regress_remote.orders o WHERE o.o_orderkey < 200);
+SELECT * FROM regress_compare('SELECT c.c_custkey FROM %1$s.customers c WHERE c.c_custkey IN (SELECT o.o_custkey FROM %1$s.orders o WHERE o.o_orderkey < 200)');
+SELECT * FROM regress_compare('SELECT e.day, count(*) FROM %1$s.events e WHERE EXISTS (SELECT 1 FROM %1$s.visits v WHERE v.event_id = e.id) GROUP BY e.day');
+-- ... over a join of tables (a SEMI join is not joined further in MySQL,
+-- nor pushed under EvalPlanQual: it returns no inner row to recheck with)
+EXPLAIN (VERBOSE, COSTS OFF) SELECT e.id, c.c_name FROM regress_remote.events e
+  JOIN regress_remote.customers c ON c.c_custkey = e.id
+  WHERE EXISTS (SELECT 1 FROM regress_remote.visits v WHERE v.event_id = e.id);
+SELECT * FROM regress_compare('SELECT e.id, c.c_name FROM %1$s.events e JOIN %1$s.customers c ON c.c_custkey = e.id WHERE EXISTS (SELECT 1 FROM %1$s.visits v WHERE v.event_id = e.id)');
+
 -- not pushed: a FULL join (MySQL has none), an outer join's ON condition
 -- MySQL cannot evaluate, tables of two servers; an inner join's condition
 -- MySQL cannot evaluate stays here, on top of the pushed join

@@ -1055,15 +1055,39 @@ DeparseFromItem(RelOptInfo *rel, DeparseContext *ctx)
 	appendStringInfoChar(ctx->buf, ')');
 }
 
-/* Appends FROM <relation> [WHERE <conditions>] of a table or join */
+/*
+ * Appends [NOT] EXISTS (SELECT 1 FROM <inner> WHERE <join conditions>) of a
+ * SEMI or ANTI join
+ */
+static void
+DeparseExists(MysqlRelInfo *info, DeparseContext *ctx)
+{
+	appendStringInfoString(ctx->buf, info->jointype == JOIN_ANTI ?
+						   "NOT EXISTS (SELECT 1 FROM " : "EXISTS (SELECT 1 FROM ");
+	DeparseFromItem(info->innerrel, ctx);
+	DeparseConditions(info->joinclauses, " WHERE ", ctx);
+	appendStringInfoChar(ctx->buf, ')');
+}
+
+/*
+ * Appends FROM <relation> [WHERE <conditions>] of a table or join (a SEMI
+ * or ANTI join: its outer side, and [NOT] EXISTS among the conditions)
+ */
 static void
 DeparseFrom(RelOptInfo *rel, DeparseContext *ctx)
 {
 	MysqlRelInfo *info = rel->fdw_private;
+	bool		semi = IS_JOIN_REL(rel) &&
+		(info->jointype == JOIN_SEMI || info->jointype == JOIN_ANTI);
 
 	appendStringInfoString(ctx->buf, " FROM ");
-	DeparseFromItem(rel, ctx);
+	DeparseFromItem(semi ? info->outerrel : rel, ctx);
 	DeparseConditions(info->remote_conds, " WHERE ", ctx);
+	if (semi)
+	{
+		appendStringInfoString(ctx->buf, info->remote_conds == NIL ? " WHERE " : " AND ");
+		DeparseExists(info, ctx);
+	}
 }
 
 /*

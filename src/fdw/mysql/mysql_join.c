@@ -3,8 +3,9 @@
  * mysql_join.c
  *	  Joins of foreign tables run in MySQL: INNER, LEFT and RIGHT joins of
  *	  tables of one server read as one user (so one connection), whose ON
- *	  conditions MySQL answers as PostgreSQL would.  FULL joins stay local:
- *	  MySQL has none.
+ *	  conditions MySQL answers as PostgreSQL would, and SEMI and ANTI joins
+ *	  (EXISTS, IN, NOT EXISTS) as [NOT] EXISTS subqueries.  FULL joins stay
+ *	  local: MySQL has none.
  *
  *	  Under EvalPlanQual (a row of a local table changed while an UPDATE,
  *	  DELETE or FOR UPDATE waited for it) the join is redone locally, as
@@ -25,11 +26,19 @@
 
 #include "fdw/mysql/federated_mysql.h"
 
+/* True for a SEMI or ANTI join: sent as [NOT] EXISTS, not as a FROM item */
+static bool
+IsSemiOrAnti(JoinType jointype)
+{
+	return jointype == JOIN_SEMI || jointype == JOIN_ANTI;
+}
+
 /* True if two rels' rows can come from one MySQL query */
 static bool
 IsJoinableInput(MysqlRelInfo *outer, MysqlRelInfo *inner)
 {
 	return outer != NULL && inner != NULL &&
+		!IsSemiOrAnti(outer->jointype) && !IsSemiOrAnti(inner->jointype) &&
 		outer->opts.query == NULL && inner->opts.query == NULL &&
 		outer->local_conds == NIL && inner->local_conds == NIL &&
 		!outer->grouped && !inner->grouped &&
@@ -41,8 +50,9 @@ IsJoinableInput(MysqlRelInfo *outer, MysqlRelInfo *inner)
 /*
  * Moves the inputs' pushed conditions into the join: to WHERE for an inner
  * join and an outer join's preserved side, to ON for its nullable side (a
- * filter of the nullable side before the join), and notes which tables an
- * outer join may null-extend.
+ * filter of the nullable side before the join; for SEMI and ANTI joins, the
+ * EXISTS subquery's WHERE), and notes which tables an outer join may
+ * null-extend.
  */
 static void
 FoldInputConditions(MysqlRelInfo *info, RelOptInfo *outerrel, RelOptInfo *innerrel)
@@ -54,6 +64,8 @@ FoldInputConditions(MysqlRelInfo *info, RelOptInfo *outerrel, RelOptInfo *innerr
 	switch (info->jointype)
 	{
 		case JOIN_LEFT:
+		case JOIN_SEMI:
+		case JOIN_ANTI:
 			info->joinclauses = list_copy(inner->remote_conds);
 			info->remote_conds = list_copy(outer->remote_conds);
 			info->nullable_relids = bms_add_members(info->nullable_relids, innerrel->relids);
@@ -70,10 +82,11 @@ FoldInputConditions(MysqlRelInfo *info, RelOptInfo *outerrel, RelOptInfo *innerr
 }
 
 /*
- * Sorts the join's own conditions: ON conditions of an outer join (each
- * must be pushable), and the others, to ON (inner join) or WHERE (outer
- * join) when MySQL can evaluate them, else evaluated here.  False if an
- * outer join's ON condition cannot go to MySQL.
+ * Sorts the join's own conditions: ON conditions of an outer join, or the
+ * EXISTS conditions of a SEMI or ANTI join (each must be pushable), and the
+ * others, to ON (inner join) or WHERE (the other joins) when MySQL can
+ * evaluate them, else evaluated here.  False if a join condition cannot go
+ * to MySQL.
  */
 static bool
 SortJoinConditions(PlannerInfo *root, RelOptInfo *joinrel, MysqlRelInfo *info,
@@ -85,8 +98,15 @@ SortJoinConditions(PlannerInfo *root, RelOptInfo *joinrel, MysqlRelInfo *info,
 	{
 		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
 		bool		pushable = MysqlIsPushableExpr(root, joinrel, ri->clause);
+		bool		is_join_cond;
 
-		if (IS_OUTER_JOIN(info->jointype) && !RINFO_IS_PUSHED_DOWN(ri, joinrel->relids))
+		/* what mentions a SEMI or ANTI join's inner side is in its EXISTS */
+		if (IsSemiOrAnti(info->jointype))
+			is_join_cond = bms_overlap(ri->clause_relids, info->innerrel->relids);
+		else
+			is_join_cond = IS_OUTER_JOIN(info->jointype) &&
+				!RINFO_IS_PUSHED_DOWN(ri, joinrel->relids);
+		if (is_join_cond)
 		{
 			if (!pushable)
 				return false;
@@ -104,8 +124,9 @@ SortJoinConditions(PlannerInfo *root, RelOptInfo *joinrel, MysqlRelInfo *info,
 
 /*
  * True if MySQL can return every column the join needs: columns of the
- * tables, and whole rows (for EvalPlanQual) of tables no outer join of
- * this join null-extends, whose column types read back exactly.
+ * tables (of a SEMI or ANTI join's outer side), and whole rows (for
+ * EvalPlanQual) of tables no outer join of this join null-extends, whose
+ * column types read back exactly.
  */
 static bool
 IsPushableJoinTarget(PlannerInfo *root, RelOptInfo *joinrel, MysqlRelInfo *info)
@@ -118,6 +139,10 @@ IsPushableJoinTarget(PlannerInfo *root, RelOptInfo *joinrel, MysqlRelInfo *info)
 
 		/* a PlaceHolderVar is computed at the join: not in MySQL */
 		if (!IsA(var, Var) || var->varattno < 0)
+			return false;
+		/* EXISTS returns no column (an ANTI join's inner ones are NULL) */
+		if (IsSemiOrAnti(info->jointype) &&
+			bms_is_member(var->varno, info->innerrel->relids))
 			return false;
 		if (var->varattno == 0 &&
 			(bms_is_member(var->varno, info->nullable_relids) ||
@@ -135,7 +160,8 @@ JoinInfo(PlannerInfo *root, RelOptInfo *joinrel, RelOptInfo *outerrel,
 	MysqlRelInfo *outer = outerrel->fdw_private;
 	MysqlRelInfo *info;
 
-	if (jointype != JOIN_INNER && jointype != JOIN_LEFT && jointype != JOIN_RIGHT)
+	if (jointype != JOIN_INNER && jointype != JOIN_LEFT && jointype != JOIN_RIGHT &&
+		!IsSemiOrAnti(jointype))
 		return NULL;
 	if (!IsJoinableInput(outer, innerrel->fdw_private))
 		return NULL;
@@ -189,10 +215,15 @@ MysqlGetForeignJoinPaths(PlannerInfo *root, RelOptInfo *joinrel,
 	info = JoinInfo(root, joinrel, outerrel, innerrel, jointype, extra->restrictlist);
 	if (info == NULL)
 		return;
-	/* rows rechecked by EvalPlanQual are joined again by a local join */
+	/*
+	 * Rows rechecked by EvalPlanQual are joined again by a local join; a
+	 * SEMI or ANTI join returns no row of its inner side to join them with.
+	 */
 	if (root->parse->commandType == CMD_UPDATE ||
 		root->parse->commandType == CMD_DELETE || root->rowMarks != NIL)
 	{
+		if (IsSemiOrAnti(jointype))
+			return;
 		epq_path = GetExistingLocalJoinPath(joinrel);
 		if (epq_path == NULL)
 			return;
