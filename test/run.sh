@@ -7,8 +7,9 @@
 # otherwise; FUZZ_SECONDS overrides), starts the
 # services (test/services.sh), runs the regression tests on a throwaway
 # cluster (pg_virtualenv), the model server's tests (test/model_server.sh),
-# every SQL example of the docs (test/doc_examples.py)
-# the demo at a small scale (test/demo_small.sh) and the endpoint's own tests, and ends with one line "N passed, N failed".
+# the docs' SQL examples and coverage (test/doc_examples.py, doc_coverage.py),
+# the demo at a small scale (test/demo_small.sh) and the endpoint's own tests,
+# and ends with one line "N passed, N failed".
 #
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -83,10 +84,14 @@ pg_virtualenv -t -v 15 -o shared_preload_libraries=pg_infer \
 	bash test/model_server.sh >"$logs/model_server.out" 2>&1
 tally_tap_run "model server tests" "$logs/model_server.out" $?
 
-# 3a. every SQL example of README.md and doc/*.md (test/doc_examples.py)
+# 3a. every SQL example of README.md and doc/*.md runs (test/doc_examples.py),
+# and every SQL object, setting and option is documented (test/doc_coverage.py)
 pg_virtualenv -t -v 15 -o shared_preload_libraries=pg_infer \
 	python3 test/doc_examples.py >"$logs/doc_examples.out" 2>&1
 tally_tap_run "doc examples" "$logs/doc_examples.out" $?
+pg_virtualenv -t -v 15 -o shared_preload_libraries=pg_infer \
+	python3 test/doc_coverage.py >"$logs/doc_coverage.out" 2>&1
+tally_tap_run "doc coverage" "$logs/doc_coverage.out" $?
 
 # 3b. RCF across machines: two shard clusters under postgres_fdw
 pg_virtualenv -t -v 15 -o shared_preload_libraries=pg_infer \

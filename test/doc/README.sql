@@ -28,14 +28,6 @@ SELECT timestamptz '2026-01-01' + i * interval '1 hour',
             ELSE 10 + 3 * sin(i * pi() / 12) END
 FROM generate_series(1, 400) AS i;
 
--- metrics (host, ts, cpu, mem, io) of two hosts
-CREATE TABLE metrics (host text, ts timestamptz, cpu float8, mem float8, io float8);
-INSERT INTO metrics
-SELECT h, timestamptz '2026-01-01' + i * interval '1 minute',
-       50 + 10 * sin(i / 10.0) + CASE WHEN i = 250 AND h = 'b' THEN 40 ELSE 0 END,
-       60 + cos(i / 20.0), 5 + (i % 5)
-FROM generate_series(1, 300) AS i, (VALUES ('a'), ('b')) AS hosts(h);
-
 -- daily (day, orders): orders per day
 CREATE TABLE daily (day date, orders bigint);
 INSERT INTO daily
