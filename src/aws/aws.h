@@ -64,6 +64,16 @@ extern const AwsCredentials *AwsGetCredentials(void);
 extern const char *AwsGetRegion(void);
 
 /*
+ * Whether a region name has only lowercase letters, digits and '-': it
+ * becomes part of a host name (s3.REGION.amazonaws.com), so nothing else
+ * may reach a URL through it.
+ */
+extern bool AwsRegionIsValid(const char *region);
+
+/* errdetail of an invalid region */
+#define AWS_REGION_RULE "An AWS region name has only lowercase letters, digits and hyphens, as in \"us-east-1\"."
+
+/*
  * Overwrites with '*' every occurrence in text of a credential this backend
  * holds (key id, secret, token) and of those in also (may be NULL), so
  * remote text can be shown safely.

@@ -44,19 +44,10 @@ char	   *aws_profile_setting = NULL;
 static bool
 CheckRegion(char **newval, void **extra, GucSource source)
 {
-	const char *p;
-
-	if (*newval == NULL)
+	if (*newval == NULL || AwsRegionIsValid(*newval))
 		return true;
-	for (p = *newval; *p; p++)
-	{
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
-		{
-			GUC_check_errdetail("An AWS region name has only lowercase letters, digits and hyphens, as in \"us-east-1\".");
-			return false;
-		}
-	}
-	return true;
+	GUC_check_errdetail(AWS_REGION_RULE);
+	return false;
 }
 
 /*
@@ -188,6 +179,20 @@ DefineAwsSettings(void)
 }
 
 /*--- Public functions ---*/
+
+/* Whether a region has only lowercase letters, digits and '-'; see aws.h */
+bool
+AwsRegionIsValid(const char *region)
+{
+	const char *p;
+
+	for (p = region; *p; p++)
+	{
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
+			return false;
+	}
+	return true;
+}
 
 /* Defines the settings of the AWS plumbing; called from _PG_init */
 void

@@ -44,6 +44,13 @@ S3EndpointInit(S3Endpoint *ep, const char *endpoint, const char *url_style,
 	if (env == NULL || env[0] == '\0')
 		env = getenv("AWS_ENDPOINT_URL");
 	ep->region = pstrdup(region ? region : AwsGetRegion());
+	/* a server made before the validator checked it, or the environment's */
+	if (!AwsRegionIsValid(ep->region))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("invalid AWS region \"%s\"", ep->region),
+				 errdetail(AWS_REGION_RULE),
+				 errhint("Set option \"region\" of the server to a region such as \"us-east-1\".")));
 	if (endpoint == NULL && env != NULL && env[0] != '\0')
 		endpoint = env;
 	if (endpoint)

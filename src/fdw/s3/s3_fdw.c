@@ -157,6 +157,20 @@ RangeSizeOf(List *options)
 	return bytes;
 }
 
+/* Checks the region, which becomes part of the host name without endpoint */
+static void
+ValidateServerOptions(List *options)
+{
+	const char *region = FdwOptionText(options, "region", NULL);
+
+	if (region != NULL && !AwsRegionIsValid(region))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("invalid value for option \"region\" of %s: \"%s\"",
+						S3_WRAPPER_NAME, region),
+				 errdetail(AWS_REGION_RULE)));
+}
+
 /* Checks what the option table cannot: the URI, and COPY's options with COPY */
 static void
 ValidateTableOptions(List *options)
@@ -196,6 +210,8 @@ federated_s3_validator(PG_FUNCTION_ARGS)
 	Oid			catalog = PG_GETARG_OID(1);
 
 	FdwValidateOptions(S3_WRAPPER_NAME, s3_options, options, catalog);
+	if (catalog == ForeignServerRelationId)
+		ValidateServerOptions(options);
 	if (catalog == ForeignTableRelationId)
 		ValidateTableOptions(options);
 	PG_RETURN_VOID();
