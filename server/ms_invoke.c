@@ -41,6 +41,56 @@
 
 /*--- Replies ----------------------------------------------------------------*/
 
+/*
+ * The length of the well-formed UTF-8 sequence at s (shortest form, no
+ * surrogate, at most U+10FFFF), or 0 when there is none
+ */
+static int
+utf8_sequence_length(const unsigned char *s)
+{
+	int			n = s[0] < 0x80 ? 1 : s[0] < 0xC2 ? 0 :
+		s[0] < 0xE0 ? 2 : s[0] < 0xF0 ? 3 : s[0] < 0xF5 ? 4 : 0;
+	unsigned char lo = 0x80,
+				hi = 0xBF;
+
+	/* the second byte's range rules out overlong forms, surrogates, > U+10FFFF */
+	if (s[0] == 0xE0)
+		lo = 0xA0;
+	else if (s[0] == 0xED)
+		hi = 0x9F;
+	else if (s[0] == 0xF0)
+		lo = 0x90;
+	else if (s[0] == 0xF4)
+		hi = 0x8F;
+	for (int i = 1; i < n; i++)
+	{
+		if (s[i] < (i == 1 ? lo : 0x80) || s[i] > (i == 1 ? hi : 0xBF))
+			return 0;
+	}
+	return n;
+}
+
+/*
+ * Replaces each byte that is not part of well-formed UTF-8 with '?', so a
+ * message quoting request bytes (a field, a header, cut at any byte) is
+ * valid JSON text
+ */
+static void
+utf8_scrub(char *text)
+{
+	unsigned char *s = (unsigned char *) text;
+
+	while (*s)
+	{
+		int			n = utf8_sequence_length(s);
+
+		if (n == 0)
+			*s++ = '?';
+		else
+			s += n;
+	}
+}
+
 /* Fills reply with an error status and {"message": ...} */
 void
 ms_reply_error(MsReply *reply, int status, const char *fmt,...)
@@ -53,6 +103,7 @@ ms_reply_error(MsReply *reply, int status, const char *fmt,...)
 	va_start(ap, fmt);
 	vsnprintf(message, sizeof(message), fmt, ap);
 	va_end(ap);
+	utf8_scrub(message);
 	json_object_object_add(obj, "message", json_object_new_string(message));
 	text = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	reply->status = status;

@@ -3,7 +3,8 @@
 # test/fuzz/run.sh — builds the libFuzzer targets and runs each for a fixed
 # time, as `make fuzz` and test/run.sh do.
 #
-# Each target (fuzz_*.c here) is linked with the pure cores, built with
+# Each target (fuzz_*.c here) is linked with the pure cores (and the files
+# its header names on a " * Links: " line, e.g. the model server's), built with
 # clang -fsanitize=fuzzer,address,undefined, and run for FUZZ_SECONDS
 # (default 20) from its seed corpus in corpus/<target>/.  New inputs go to
 # a scratch directory, never into the repository; a crash leaves its input
@@ -19,7 +20,7 @@ mkdir -p "$build"
 pure_srcs=$(make -s --no-print-directory print-pure-srcs)
 pure_libs=$(make -s --no-print-directory print-pure-libs)
 cc=${FUZZ_CC:-clang}
-flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Isrc"
+flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Isrc -Iserver"
 
 n=0
 failed=0
@@ -27,8 +28,10 @@ for src in test/fuzz/fuzz_*.c; do
 	name=$(basename "$src" .c)
 	target=${name#fuzz_}
 	n=$((n + 1))
+	# what a target links besides the pure cores: its header's "Links:" line
+	links=$(sed -n 's/^ \* Links: //p' "$src")
 	# shellcheck disable=SC2086
-	if ! $cc $flags -o "$build/$name" "$src" $pure_srcs $pure_libs \
+	if ! $cc $flags -o "$build/$name" "$src" $links $pure_srcs $pure_libs \
 		>"$out/$name.build.log" 2>&1; then
 		cat "$out/$name.build.log"
 		echo "not ok $n - $target: build failed"

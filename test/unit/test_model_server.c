@@ -288,6 +288,12 @@ test_bad_requests(const RcfForest *forest)
 	check_bad(forest, "text/plain", NULL, "1,2,3\n", 415, "unsupported Content-Type \\\"text/plain\\\"");
 	check_bad(forest, NULL, NULL, "1,2,3\n", 415, "unsupported Content-Type");
 	check_bad(forest, "text/csv", "image/png", "1,2,3\n", 406, "no acceptable reply format");
+	/* bytes that are not UTF-8, quoted in a message, become '?' */
+	check_bad(forest, "text/\x92" "csv", NULL, "1,2,3\n", 415, "\\\"text/?csv\\\"");
+	check_bad(forest, "text/csv", NULL, "1,\xff\xc3\xa9\xe2\x82,3\n", 400,
+			  "value 2 (\\\"?\xc3\xa9??\\\") is not a number");
+	check_bad(forest, "text/csv", NULL, "1,\xed\xa0\x80\xc0\xaf,3\n", 400,
+			  "value 2 (\\\"?????\\\")");
 }
 
 /* A one-dimensional model: a CSV line of one field is a point */
