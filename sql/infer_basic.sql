@@ -3,20 +3,7 @@
 -- type conversions, sagemaker_infer, NULL handling, validator errors and
 -- permissions, against the test endpoint (test/endpoint/server.js).
 --
-SET client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS pg_infer;
-RESET client_min_messages;
-\getenv endpoint PG_INFER_TEST_ENDPOINT
-SET pg_infer.sagemaker_endpoint_url = :'endpoint';
-SET pg_infer.aws_access_key_id = 'AKIDEXAMPLE';
-SET pg_infer.aws_secret_access_key = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY';
-SET pg_infer.aws_region = 'us-east-1';
-
-\set ECHO none
-\i test/sql/infer_helpers.sql
-\set ECHO all
-SELECT infer_test_http(:'endpoint' || '/_reset', 'POST');
-SELECT pg_infer_stats_reset();
+\i test/sql/infer_setup.sql
 
 CREATE TABLE infer_points (id int, a int, b numeric, c float8, d bool);
 INSERT INTO infer_points VALUES

@@ -3,18 +3,7 @@
 -- wherever the call is in the query, counted both by pg_infer and by the
 -- test endpoint itself (test/endpoint/server.js).
 --
-SET client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS pg_infer;
-RESET client_min_messages;
-\getenv endpoint PG_INFER_TEST_ENDPOINT
-SET pg_infer.sagemaker_endpoint_url = :'endpoint';
-SET pg_infer.aws_access_key_id = 'AKIDEXAMPLE';
-SET pg_infer.aws_secret_access_key = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY';
-SET pg_infer.aws_region = 'us-east-1';
-
-\set ECHO none
-\i test/sql/infer_helpers.sql
-\set ECHO all
+\i test/sql/infer_setup.sql
 
 
 CREATE TABLE infer_big (id int, x float8);

@@ -3,21 +3,8 @@
 -- retriable ones after retries, and the next query works.  Faults come
 -- from the test endpoint (test/endpoint/server.js), chosen by the name.
 --
-SET client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS pg_infer;
-RESET client_min_messages;
-\getenv endpoint PG_INFER_TEST_ENDPOINT
-SET pg_infer.sagemaker_endpoint_url = :'endpoint';
-SET pg_infer.aws_access_key_id = 'AKIDEXAMPLE';
-SET pg_infer.aws_secret_access_key = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY';
-SET pg_infer.aws_region = 'us-east-1';
+\i test/sql/infer_setup.sql
 \set VERBOSITY default
-
-\set ECHO none
-\i test/sql/infer_helpers.sql
-\set ECHO all
-SELECT infer_test_http(:'endpoint' || '/_reset', 'POST');
-SELECT pg_infer_stats_reset();
 
 CREATE TABLE infer_rows (id int, x float8);
 INSERT INTO infer_rows SELECT i, i FROM generate_series(1, 3) i;

@@ -5,21 +5,11 @@
 -- are bounded in size.  Faults come from the test endpoint's hostile modes
 -- (test/endpoint/README.md).
 --
+\i test/sql/infer_setup.sql
 SET client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS pg_infer;
 DROP ROLE IF EXISTS regress_infer_hostile;
 RESET client_min_messages;
-\getenv endpoint PG_INFER_TEST_ENDPOINT
-SET pg_infer.sagemaker_endpoint_url = :'endpoint';
-SET pg_infer.aws_access_key_id = 'AKIDEXAMPLE';
-SET pg_infer.aws_secret_access_key = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY';
-SET pg_infer.aws_region = 'us-east-1';
 \set VERBOSITY default
-
-\set ECHO none
-\i test/sql/infer_helpers.sql
-\set ECHO all
-SELECT infer_test_reset(:'endpoint');
 CREATE ROLE regress_infer_hostile;
 GRANT USAGE ON SCHEMA public TO regress_infer_hostile;
 

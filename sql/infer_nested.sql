@@ -4,20 +4,8 @@
 -- separate HTTP batches that share one connection cache.  Every batch
 -- owns its transfers, so none waits for a reply another batch took.
 --
-SET client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS pg_infer;
-RESET client_min_messages;
-\getenv endpoint PG_INFER_TEST_ENDPOINT
-SET pg_infer.sagemaker_endpoint_url = :'endpoint';
-SET pg_infer.aws_access_key_id = 'AKIDEXAMPLE';
-SET pg_infer.aws_secret_access_key = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY';
-SET pg_infer.aws_region = 'us-east-1';
+\i test/sql/infer_setup.sql
 \set VERBOSITY default
-
-\set ECHO none
-\i test/sql/infer_helpers.sql
-\set ECHO all
-SELECT infer_test_reset(:'endpoint');
 
 CREATE TABLE infer_nest (i int, x float8);
 INSERT INTO infer_nest SELECT i, i FROM generate_series(1, 200) i;

@@ -3,19 +3,8 @@
 -- COALESCE (a branch not taken sends nothing), parallel plans (batched
 -- above the Gather), and cursors (FETCH BACKWARD as without batching).
 --
-SET client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS pg_infer;
-RESET client_min_messages;
-\getenv endpoint PG_INFER_TEST_ENDPOINT
-SET pg_infer.sagemaker_endpoint_url = :'endpoint';
-SET pg_infer.aws_access_key_id = 'AKIDEXAMPLE';
-SET pg_infer.aws_secret_access_key = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY';
-SET pg_infer.aws_region = 'us-east-1';
+\i test/sql/infer_setup.sql
 \set VERBOSITY default
-
-\set ECHO none
-\i test/sql/infer_helpers.sql
-\set ECHO all
 
 CREATE TABLE infer_shape (i int, x float8);
 INSERT INTO infer_shape SELECT i, i FROM generate_series(1, 1000) i;

@@ -4,21 +4,10 @@
 -- SageMaker local-mode container), and a URL ending in /invocations (the
 -- path a model container or MLflow serves), used as it is.
 --
-SET client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS pg_infer;
-RESET client_min_messages;
-\getenv endpoint PG_INFER_TEST_ENDPOINT
-SET pg_infer.sagemaker_endpoint_url = :'endpoint';
+\i test/sql/infer_setup.sql
 -- no credentials are needed at all
 SET pg_infer.aws_access_key_id = '';
 SET pg_infer.aws_secret_access_key = '';
-SET pg_infer.aws_region = 'us-east-1';
-
-\set ECHO none
-\i test/sql/infer_helpers.sql
-\set ECHO all
-SELECT infer_test_http(:'endpoint' || '/_reset', 'POST');
-SELECT pg_infer_stats_reset();
 
 CREATE TABLE infer_rows (id int, x float8);
 INSERT INTO infer_rows SELECT i, i FROM generate_series(1, 250) i;
