@@ -1,5 +1,20 @@
-# bench/bench_lib.sh — helpers the SQL benchmarks share, sourced inside
-# their throwaway cluster (bench/rcf_bench.sh, bench/nab_bench.sh).
+# bench/bench_lib.sh — helpers the benchmarks share, sourced by
+# bench/rcf_bench.sh and bench/nab_bench.sh (inside their throwaway cluster),
+# bench/infer_bench.sh and bench/model_server_bench.sh.
+
+# Prints a free TCP port on 127.0.0.1
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# CPU seconds of a process: its own plus its reaped children's (a
+# postmaster's backends that have ended)
+cpu_seconds() {
+	local stat
+	stat=$(cat "/proc/$1/stat")
+	# fields after "pid (comm) ": utime stime cutime cstime are the 12th..15th
+	echo "${stat##*) }" | awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f", ($12 + $13 + $14 + $15) / hz }'
+}
 
 # psql, quiet, stopping at the first error
 psql_q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }

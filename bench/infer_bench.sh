@@ -25,6 +25,8 @@
 #
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/bench_lib.sh
+. bench/bench_lib.sh
 
 latency_ms=${INFER_BENCH_LATENCY_MS:-5}
 runs=${INFER_BENCH_RUNS:-3}
@@ -38,19 +40,6 @@ configs=(
 	"batch 500 x 8 in flight|t|100000|on|500|8"
 	"batch 100 x 8 in flight|t|100000|on|100|8"
 )
-
-# Prints a free TCP port on 127.0.0.1
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-# CPU seconds of a process, its own plus its reaped children's
-cpu_seconds() {
-	local stat
-	stat=$(cat "/proc/$1/stat")
-	# fields after "pid (comm) ": utime stime cutime cstime are the 12th..15th
-	echo "${stat##*) }" | awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($12 + $13 + $14 + $15) / hz }'
-}
 
 # Floating-point arithmetic: calc 'expression'
 calc() {

@@ -22,6 +22,8 @@
 #
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/bench_lib.sh
+. bench/bench_lib.sh
 
 runs=${BENCH_RUNS:-3}
 seconds=${BENCH_SECONDS:-3}
@@ -29,18 +31,6 @@ threads=${BENCH_THREADS:-$(nproc)}
 
 # The configurations: rows per request, requests in flight
 configs=("1 1" "1 8" "500 1" "500 4")
-
-# Prints a free TCP port on 127.0.0.1
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-# CPU seconds a process has used
-cpu_seconds() {
-	local stat
-	stat=$(cat "/proc/$1/stat")
-	echo "${stat##*) }" | awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f", ($12 + $13) / hz }'
-}
 
 # Waits until a log file has a line matching $2 (30 s at most)
 wait_for_line() {
