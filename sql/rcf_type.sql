@@ -96,7 +96,7 @@ SELECT (rcf_info(f)).trees, (rcf_info(f)).samples,
 FROM (SELECT m, set_byte(m::bytea, 70, get_byte(m::bytea, 70) # 1)::rcf_model AS f
       FROM rcf_type_model) AS s;
 -- a seed is any 64-bit value: changing it keeps the model valid
-SELECT (rcf_info(set_byte(m::bytea, 35, 128)::rcf_model)).seed < 0 AS seed_wraps
+SELECT (rcf_info(set_byte(m::bytea, 35, 128)::rcf_model)).seed AS seed_above_bigint
 FROM rcf_type_model;
 
 -- NULL handling: everything is strict

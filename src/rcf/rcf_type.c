@@ -9,6 +9,7 @@
 #include "postgres.h"
 
 #include "access/detoast.h"
+#include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "libpq/pqformat.h"
 #include "utils/builtins.h"
@@ -129,6 +130,21 @@ rcf_model_from_bytea(PG_FUNCTION_ARGS)
 									 VARSIZE_ANY_EXHDR(raw)));
 }
 
+/*
+ * A seed as rcf_info's column type has it: numeric since 0.4, every 64-bit
+ * seed as it is; bigint in an extension not yet updated from 0.3, where
+ * seeds above 2^63 - 1 wrap to negative numbers
+ */
+static Datum
+SeedDatum(uint64 seed, Oid type)
+{
+	if (type == INT8OID)
+		return Int64GetDatum((int64) seed);
+	return DirectFunctionCall3(numeric_in,
+							   CStringGetDatum(psprintf(UINT64_FORMAT, seed)),
+							   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+}
+
 /* rcf_info: the shape and size of a model, as a record */
 Datum
 rcf_info(PG_FUNCTION_ARGS)
@@ -149,7 +165,7 @@ rcf_info(PG_FUNCTION_ARGS)
 	values[3] = Int64GetDatum(info.samples);
 	values[4] = Int64GetDatum(info.points_seen);
 	values[5] = Float8GetDatum(info.params.time_decay);
-	values[6] = Int64GetDatum((int64) info.params.seed);
+	values[6] = SeedDatum(info.params.seed, TupleDescAttr(tupdesc, 6)->atttypid);
 	values[7] = Int32GetDatum((int32) RcfModelLength(model));
 	values[8] = Int32GetDatum((int32) info.version);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc),
