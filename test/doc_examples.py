@@ -23,7 +23,8 @@
 #
 # Hidden setup: test/doc/<name>.sql (README.sql for README.md,
 # inference.sql for doc/inference.md...), when present, runs first in the
-# doc's database, so that a doc may say "given a table t".  Its lines
+# doc's database, so that a doc may say "given a table t" (what several
+# setups share is in test/doc/include/, \i'd).  Its lines
 #
 #   -- rewrite: FROM => TO
 #
