@@ -47,6 +47,14 @@ tally_tap_run() {
 	tally "$1" "$(grep -cE '^ok ' "$2")" "$bad"
 }
 
+# A throwaway cluster running "$@", on a port free now: pg_virtualenv's own
+# choice (the first port no cluster of its private configuration uses)
+# collides with clusters of other checkouts sharing /var/run/postgresql
+virtualenv() {
+	PGPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])') \
+		pg_virtualenv -t -v 15 -o shared_preload_libraries=pg_infer "$@"
+}
+
 bash test/deps.sh || { echo "0 passed, 1 failed"; exit 1; }
 if ! { make -s -j2 && make -s server && make -s install; } >"$logs/build.log" 2>&1; then
 	cat "$logs/build.log"
@@ -72,23 +80,21 @@ trap 'bash test/services.sh stop' EXIT
 # shellcheck disable=SC1091
 . "$PG_INFER_SERVICES/env.sh"
 
-pg_virtualenv -t -v 15 -o shared_preload_libraries=pg_infer \
-	make -s installcheck >"$logs/regress.out" 2>&1
+virtualenv make -s installcheck >"$logs/regress.out" 2>&1
 grep -E '^(test| +[a-z_]+ +\.\.\.)' "$logs/regress.out" || cat "$logs/regress.out"
 [ -f test/results/regression.diffs ] && head -200 test/results/regression.diffs
 tally "regression tests" "$(grep -cE '\.\.\. +ok' "$logs/regress.out")" \
 	"$(grep -cE '\.\.\. +FAILED' "$logs/regress.out")"
 
 # 3. the model server end to end, on a model exported from its own cluster
-pg_virtualenv -t -v 15 -o shared_preload_libraries=pg_infer \
-	bash test/model_server.sh >"$logs/model_server.out" 2>&1
+virtualenv bash test/model_server.sh >"$logs/model_server.out" 2>&1
 tally_tap_run "model server tests" "$logs/model_server.out" $?
 
 # 3a. every SQL example of README.md and doc/*.md runs (test/doc_examples.py),
 # and every SQL object, setting and option is documented (test/doc_coverage.py)
 # (one cluster for both; a suite that did not run counts as one failure)
 for t in doc_examples doc_coverage; do : >"$logs/$t.out"; echo 1 >"$logs/$t.rc"; done
-pg_virtualenv -t -v 15 -o shared_preload_libraries=pg_infer bash -c '
+virtualenv bash -c '
 	for t in doc_examples doc_coverage; do
 		python3 "test/$t.py" >"$1/$t.out" 2>&1
 		echo $? >"$1/$t.rc"
@@ -97,8 +103,7 @@ tally_tap_run "doc examples" "$logs/doc_examples.out" "$(cat "$logs/doc_examples
 tally_tap_run "doc coverage" "$logs/doc_coverage.out" "$(cat "$logs/doc_coverage.rc")"
 
 # 3b. RCF across machines: two shard clusters under postgres_fdw
-pg_virtualenv -t -v 15 -o shared_preload_libraries=pg_infer \
-	bash test/rcf_shards.sh >"$logs/rcf_shards.out" 2>&1
+virtualenv bash test/rcf_shards.sh >"$logs/rcf_shards.out" 2>&1
 shards_status=$?
 grep -E '^(not ok|#)' "$logs/rcf_shards.out" || true
 shards_failed=$(grep -cE '^not ok ' "$logs/rcf_shards.out")
