@@ -1,3 +1,4 @@
+\set ECHO none
 --
 -- Setup of the inference tests, included by each sql/infer_*.sql that
 -- calls the test endpoint signed: the extension, the endpoint
@@ -5,7 +6,6 @@
 -- helpers of infer_helpers.sql, and the endpoint's counters and ours
 -- cleared.  Nothing of it is echoed.
 --
-\set ECHO none
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pg_infer;
 RESET client_min_messages;
