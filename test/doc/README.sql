@@ -4,6 +4,8 @@
 -- services in place of AWS.
 --
 -- rewrite: OPTIONS (region 'us-east-1') => OPTIONS (region 'us-east-1', endpoint '${PG_INFER_TEST_S3}', url_style 'path')
+-- rewrite: s3://bucket/train/ => s3://pginfer-empty/
+-- rewrite: s3://bucket/lake/ => s3://pginfer-test/one/
 --
 SET client_min_messages = warning;
 -- the extension, and the tables of the RCF reference: points, series, metrics

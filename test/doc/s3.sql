@@ -9,5 +9,6 @@
 -- rewrite: access_key_id 'AKIA...', secret_access_key '...' => access_key_id 'AKIDEXAMPLE', secret_access_key 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY'
 -- rewrite: s3://my-bucket/orders/2024/ => s3://pginfer-test/one/
 -- rewrite: s3://my-bucket/sales/ => s3://pginfer-test/hive/
+-- rewrite: s3://my-bucket/lake/ => s3://pginfer-test/one/
 --
 SELECT 1 AS nothing_to_set_up;
