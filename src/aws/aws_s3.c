@@ -64,9 +64,9 @@ S3EndpointInit(S3Endpoint *ep, const char *endpoint, const char *url_style,
 	ep->credentials = credentials;
 }
 
-/* Appends text percent-encoded with the unreserved set, '/' kept if asked */
-static void
-AppendEncoded(StringInfo buf, const char *text, bool keep_slash)
+/* Appends text percent-encoded with the unreserved set; see aws_s3.h */
+void
+S3AppendEncoded(StringInfo buf, const char *text, bool keep_slash)
 {
 	size_t		len = strlen(text);
 
@@ -91,12 +91,12 @@ S3Url(const S3Endpoint *ep, const char *bucket, const char *key,
 						 ep->endpoint, bucket, scheme_end + 3);
 	if (ep->path_style)
 	{
-		AppendEncoded(&url, bucket, false);
+		S3AppendEncoded(&url, bucket, false);
 		if (key)
 			appendStringInfoChar(&url, '/');
 	}
 	if (key)
-		AppendEncoded(&url, key, true);
+		S3AppendEncoded(&url, key, true);
 	if (query)
 		appendStringInfo(&url, "?%s", query);
 	return url.data;
@@ -148,6 +148,48 @@ ChildText(xmlNodePtr parent, const char *name)
 		if (IsElement(n, name))
 			return NodeText(n);
 	return NULL;
+}
+
+/* The text of the first element named name anywhere under node, or NULL */
+static char *
+FindText(xmlNodePtr node, const char *name)
+{
+	for (xmlNodePtr n = node; n; n = n->next)
+	{
+		char	   *found;
+
+		if (IsElement(n, name))
+			return NodeText(n);
+		if (n->type == XML_ELEMENT_NODE && (found = FindText(n->children, name)))
+			return found;
+	}
+	return NULL;
+}
+
+/* The text of an element of an XML reply with a given root; see aws_s3.h */
+char *
+S3ReplyElement(const AwsHttpRequest *request, const char *root_name,
+			   const char *name)
+{
+	xmlDocPtr	doc = xmlReadMemory(request->response.data, request->response.len,
+									"reply.xml", NULL, XML_OPTIONS);
+	char	   *text = NULL;
+
+	if (doc == NULL)
+		return NULL;
+	PG_TRY();
+	{
+		xmlNodePtr	root = xmlDocGetRootElement(doc);
+
+		if (root && IsElement(root, root_name))
+			text = FindText(root->children, name);
+	}
+	PG_FINALLY();
+	{
+		xmlFreeDoc(doc);
+	}
+	PG_END_TRY();
+	return text;
 }
 
 /* One <Contents> entry as an S3Object */
@@ -217,11 +259,11 @@ ListQuery(const char *prefix, const char *token)
 	if (token)
 	{
 		appendStringInfoString(&query, "continuation-token=");
-		AppendEncoded(&query, token, false);
+		S3AppendEncoded(&query, token, false);
 		appendStringInfoChar(&query, '&');
 	}
 	appendStringInfoString(&query, "list-type=2&prefix=");
-	AppendEncoded(&query, prefix, false);
+	S3AppendEncoded(&query, prefix, false);
 	return query.data;
 }
 

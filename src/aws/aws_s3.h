@@ -54,6 +54,9 @@ extern void S3EndpointInit(S3Endpoint *ep, const char *endpoint,
 extern char *S3Url(const S3Endpoint *ep, const char *bucket, const char *key,
 				   const char *query);
 
+/* Appends text percent-encoded with the unreserved set, '/' kept if asked */
+extern void S3AppendEncoded(StringInfo buf, const char *text, bool keep_slash);
+
 /*
  * Readies a request to ep: method, URL, the S3 service profile, and the
  * signing context (ep's credentials, else the credential chain's)
@@ -68,6 +71,38 @@ extern void S3RequestInit(AwsHttpRequest *request, const S3Endpoint *ep,
  */
 extern List *S3ListObjects(const S3Endpoint *ep, const char *bucket,
 						   const char *prefix, S3Counters *counters);
+
+/*
+ * The text of the first element called name in the XML reply of request,
+ * whose root element must be root_name; NULL when the reply is not such a
+ * document (S3 may answer 200 with an <Error> document) or lacks it.
+ */
+extern char *S3ReplyElement(const AwsHttpRequest *request,
+							const char *root_name, const char *name);
+
+/*
+ * Writing objects (aws_s3_write.c).  S3PutObject writes a whole object in
+ * one request.  A multipart upload is created, given parts (numbered from
+ * 1, each but the last at least 5 MB) and completed, which is when the
+ * object appears; S3AbortUpload drops its parts.  The PUT and the
+ * completion carry "If-None-Match: *", so an existing key is never
+ * overwritten (S3 answers 412, reported as duplicate_object).  All raise
+ * the ERROR of a failed request but S3AbortUpload, which never raises one
+ * and returns why it failed (NULL when it did not).
+ */
+extern void S3PutObject(const S3Endpoint *ep, const char *bucket,
+						const char *key, const char *body, size_t len,
+						S3Counters *counters);
+extern char *S3CreateUpload(const S3Endpoint *ep, const char *bucket,
+							const char *key, S3Counters *counters);
+extern char *S3UploadPart(const S3Endpoint *ep, const char *bucket,
+						  const char *key, const char *upload_id, int part,
+						  const char *body, size_t len, S3Counters *counters);
+extern void S3CompleteUpload(const S3Endpoint *ep, const char *bucket,
+							 const char *key, const char *upload_id,
+							 List *etags, S3Counters *counters);
+extern char *S3AbortUpload(const S3Endpoint *ep, const char *bucket,
+						   const char *key, const char *upload_id);
 
 /*
  * Raises the ERROR for a failed S3 request on s3://bucket/key (key may be

@@ -9,7 +9,9 @@
 // endpoint's verifier, S3 path rules) and answers a bad one with S3's XML
 // error; a good one is forwarded to s3rver unchanged and its reply streamed
 // back.  Control API (bucket names cannot start with "_"):
-//   GET  /_proxy/stats    {"requests", "rejected", "by_operation": {...}}
+//   GET  /_proxy/stats    {"requests", "rejected", "by_operation": {...},
+//                          "open_uploads": multipart uploads neither completed
+//                          nor aborted}
 //   POST /_proxy/reset    zeroes the counters and clears faults
 //   POST /_proxy/fault    {"operation": "GET", "status": 503, "code": "SlowDown",
 //                          "times": 2} answers the next matching requests with
@@ -18,6 +20,8 @@
 //                          {"operation": "GET", "drop_after": 100,
 //                          "times": 1} cuts the reply after that many body bytes,
 //                          {"stall_after": 100} sends that many and then nothing.
+// s3rver lacks AbortMultipartUpload (it answers 405): the proxy performs it
+// itself, after verifying the signature, as S3 does (204; 404 NoSuchUpload).
 // With --fixtures the objects of fixtures.js are written straight to s3rver
 // before the proxy says it is listening.
 
@@ -47,6 +51,35 @@ const S3_CODES = {
 
 const stats = { requests: 0, rejected: 0, by_operation: {} };
 let faults = [];
+let store = null;				// s3rver's, for the operations it lacks
+
+// s3rver 3.7 has no AbortMultipartUpload (it answers 405): the directory
+// where it keeps an upload's parts, which aborting removes
+function uploadDir(bucket, uploadId) {
+  return path.join(store.getResourcePath(bucket, undefined, 'uploads'), uploadId || '');
+}
+
+// How many multipart uploads are neither completed nor aborted
+function openUploads() {
+  let n = 0;
+  for (const bucket of fixtures.buckets) {
+    const dir = uploadDir(bucket, '');
+    if (fs.existsSync(dir)) n += fs.readdirSync(dir).length;
+  }
+  return n;
+}
+
+// AbortMultipartUpload as S3 does it: the parts go, 204; 404 when unknown
+function abortUpload(res, url) {
+  const bucket = decodeURIComponent(url.pathname.split('/')[1]);
+  const id = url.searchParams.get('uploadId');
+  const dir = uploadDir(bucket, id);
+  if (!id || id.includes('/') || id.includes('..') || !fs.existsSync(dir))
+    return sendError(res, 404, 'NoSuchUpload', 'The specified upload does not exist.');
+  fs.rmSync(dir, { recursive: true, force: true });
+  res.writeHead(204);
+  res.end();
+}
 let requestId = 0;
 
 // Parses the command line: --port N, --fixtures
@@ -122,7 +155,7 @@ async function control(req, res, url) {
     res.writeHead(200, { 'Content-Type': 'application/json' });
     res.end(body);
   };
-  if (url.pathname === '/_proxy/stats') return reply(stats);
+  if (url.pathname === '/_proxy/stats') return reply({ ...stats, open_uploads: openUploads() });
   if (url.pathname === '/_proxy/reset') {
     stats.requests = 0;
     stats.rejected = 0;
@@ -221,6 +254,7 @@ async function handle(req, res, verifier, target) {
   }
   const fault = takeFault(operation) || takeFault(req.method);
   if (fault && fault.status) return sendFault(res, fault);
+  if (operation === 'AbortMultipartUpload') return abortUpload(res, url);
   forward(req, res, body, target, fault);
 }
 
@@ -248,6 +282,7 @@ async function main() {
     serviceEndpoint: 'localhost', resetOnClose: true,
   });
   const target = await s3rver.run();
+  store = s3rver.store;
   if (args.fixtures) await loadFixtures(target);
 
   const verifier = new SigV4Verifier(CREDENTIALS);

@@ -59,6 +59,9 @@ static const FdwOption s3_options[] = {
 	{"compression", ForeignTableRelationId, FDW_OPTION_ENUM, .choices = s3_compressions},
 	{"range_size", ForeignTableRelationId, FDW_OPTION_TEXT},
 	{"quoted_newlines", ForeignTableRelationId, FDW_OPTION_BOOL},
+	/* S3's smallest part; a part is one buffer in memory */
+	{"part_size", ForeignTableRelationId, FDW_OPTION_INT,
+	.min = 5 * 1024 * 1024, .max = 512 * 1024 * 1024},
 	/* COPY's own, checked by COPY */
 	{"header", ForeignTableRelationId, FDW_OPTION_TEXT},
 	{"delimiter", ForeignTableRelationId, FDW_OPTION_TEXT},
@@ -360,6 +363,7 @@ S3GetTable(Oid relid, Oid userid)
 	else
 		table->list_prefix = table->pattern;
 	S3ApplyFormatOptions(table, ft->options);
+	table->part_size = FdwOptionInt(ft->options, "part_size", 8 * 1024 * 1024);
 	if (table->format != S3_FORMAT_JSONL)
 		table->copy_options = list_concat(table->copy_options,
 										  ColumnCopyOptions(relid));
@@ -421,6 +425,12 @@ federated_s3_handler(PG_FUNCTION_ARGS)
 	routine->IterateForeignScan = S3IterateForeignScan;
 	routine->ReScanForeignScan = S3ReScanForeignScan;
 	routine->EndForeignScan = S3EndForeignScan;
+	routine->IsForeignRelUpdatable = S3IsForeignRelUpdatable;
+	routine->BeginForeignModify = S3BeginForeignModify;
+	routine->ExecForeignInsert = S3ExecForeignInsert;
+	routine->EndForeignModify = S3EndForeignModify;
+	routine->BeginForeignInsert = S3BeginForeignInsert;
+	routine->EndForeignInsert = S3EndForeignInsert;
 	routine->IsForeignScanParallelSafe = S3IsForeignScanParallelSafe;
 	routine->EstimateDSMForeignScan = S3EstimateDSMForeignScan;
 	routine->InitializeDSMForeignScan = S3InitializeDSMForeignScan;

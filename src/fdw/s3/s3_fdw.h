@@ -60,6 +60,7 @@ typedef struct S3Table
 	List	   *copy_options;	/* DefElems for BeginCopyFrom */
 	int64		range_size;		/* bytes per range of a parallel scan */
 	bool		splittable;		/* a row may begin after any newline */
+	int64		part_size;		/* INSERT: multipart above this many bytes */
 } S3Table;
 
 /* The range_size option's default */
@@ -164,6 +165,18 @@ extern bool S3AnalyzeForeignTable(Relation relation, AcquireSampleRowsFunc *func
 /*--- in s3_import.c (IMPORT FOREIGN SCHEMA) ---*/
 
 extern List *S3ImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid);
+
+/*--- in s3_modify.c (INSERT) ---*/
+
+extern int	S3IsForeignRelUpdatable(Relation rel);
+extern void S3BeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
+								 List *fdw_private, int subplan_index, int eflags);
+extern TupleTableSlot *S3ExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
+										   TupleTableSlot *slot,
+										   TupleTableSlot *plan_slot);
+extern void S3EndForeignModify(EState *estate, ResultRelInfo *rinfo);
+extern void S3BeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo);
+extern void S3EndForeignInsert(EState *estate, ResultRelInfo *rinfo);
 
 /*--- in s3_jsonl.c (JSON Lines rows) ---*/
 
