@@ -8,8 +8,9 @@
 # services (test/services.sh), runs the regression tests on a throwaway
 # cluster (pg_virtualenv), the model server's tests (test/model_server.sh),
 # the docs' SQL examples and coverage (test/doc_examples.py, doc_coverage.py),
-# the demo at a small scale (test/demo_small.sh) and the endpoint's own tests,
-# and ends with one line "N passed, N failed".
+# federated_s3 with the AWS CLI (test/s3_cli.sh), the demo at a small scale
+# (test/demo_small.sh) and the endpoint's own tests, and ends with one line
+# "N passed, N failed".
 #
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -101,6 +102,10 @@ virtualenv bash -c '
 	done' doc "$logs" >"$logs/doc_cluster.log" 2>&1 || tail -5 "$logs/doc_cluster.log"
 tally_tap_run "doc examples" "$logs/doc_examples.out" "$(cat "$logs/doc_examples.rc")"
 tally_tap_run "doc coverage" "$logs/doc_coverage.out" "$(cat "$logs/doc_coverage.rc")"
+
+# 3a'. federated_s3 and the AWS CLI reading and writing the same S3
+virtualenv bash test/s3_cli.sh >"$logs/s3_cli.out" 2>&1
+tally_tap_run "s3 cli tests" "$logs/s3_cli.out" $?
 
 # 3b. RCF across machines: two shard clusters under postgres_fdw
 virtualenv bash test/rcf_shards.sh >"$logs/rcf_shards.out" 2>&1

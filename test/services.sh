@@ -14,7 +14,8 @@
 #   mariadb    a MariaDB server with its own data directory, loaded with
 #              test/mysql/*.sql (PG_INFER_MYSQL_PORT, _USER, _PASSWORD, _DB)
 #   s3         s3rver behind a SigV4-verifying proxy, with the test objects
-#              (test/s3/; none with PG_INFER_S3_FIXTURES=no)
+#              (test/s3/; none with PG_INFER_S3_FIXTURES=no; exports
+#              PG_INFER_TEST_S3, _ACCESS_KEY_ID, _SECRET_ACCESS_KEY)
 #
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -105,7 +106,12 @@ start_s3() {
 		>"$state/s3.log" 2>&1 &
 	echo $! >"$state/s3.pid"
 	wait_for_line "$state/s3.log" "listening on"
-	echo "export PG_INFER_TEST_S3=http://127.0.0.1:$port" >>"$state/env.sh"
+	# and the keys the proxy accepts (CREDENTIALS in test/s3/proxy.js)
+	cat >>"$state/env.sh" <<-EOF
+		export PG_INFER_TEST_S3=http://127.0.0.1:$port
+		export PG_INFER_TEST_S3_ACCESS_KEY_ID=AKIDEXAMPLE
+		export PG_INFER_TEST_S3_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY
+	EOF
 }
 
 case "${1:-}" in
