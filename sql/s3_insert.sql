@@ -200,17 +200,32 @@ CREATE FOREIGN TABLE s3_out_nobucket (id int) SERVER lake
 SELECT s3_test_try('INSERT INTO s3_out_nobucket VALUES (1)');
 ALTER FOREIGN TABLE s3_out_nobucket OPTIONS (ADD part_size '5242880');
 SELECT s3_test_try($$INSERT INTO s3_out_nobucket SELECT g FROM generate_series(1, 1000000) g$$);
-CREATE SERVER lake_wrong FOREIGN DATA WRAPPER federated_s3
+CREATE SERVER lake_wrong_keys FOREIGN DATA WRAPPER federated_s3
 	OPTIONS (endpoint :'s3', url_style 'path', region 'us-east-1');
-CREATE USER MAPPING FOR CURRENT_USER SERVER lake_wrong
+CREATE USER MAPPING FOR CURRENT_USER SERVER lake_wrong_keys
 	OPTIONS (access_key_id 'AKIDEXAMPLE', secret_access_key 'not-the-secret-at-all');
-CREATE FOREIGN TABLE s3_out_badcreds (id int) SERVER lake_wrong
+CREATE FOREIGN TABLE s3_out_badcreds (id int) SERVER lake_wrong_keys
 	OPTIONS (uri 's3://pginfer-test/written/badcreds/');
 SELECT s3_test_proxy('/_proxy/reset') ->> 'ok' AS reset;
 SELECT s3_test_try('INSERT INTO s3_out_badcreds VALUES (1)');
 SELECT rejected FROM s3_test_requests();
 SELECT s3_test_proxy('/_proxy/reset') ->> 'ok' AS reset;
 SELECT count(*) FROM s3_out_failed;
+
+-- a user mapping without keys: the backend's credential chain signs (here
+-- its first source, the superuser-only settings)
+CREATE SERVER lake_keyless FOREIGN DATA WRAPPER federated_s3
+	OPTIONS (endpoint :'s3', url_style 'path', region 'us-east-1');
+CREATE USER MAPPING FOR CURRENT_USER SERVER lake_keyless;
+CREATE FOREIGN TABLE s3_out_chain (id int) SERVER lake_keyless
+	OPTIONS (uri 's3://pginfer-test/written/chain/');
+SET pg_infer.aws_access_key_id = 'AKIDEXAMPLE';
+SET pg_infer.aws_secret_access_key = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY';
+INSERT INTO s3_out_chain VALUES (1), (2);
+SELECT * FROM s3_out_chain ORDER BY id;
+RESET pg_infer.aws_access_key_id;
+RESET pg_infer.aws_secret_access_key;
+SELECT rejected FROM s3_test_requests();
 
 -- INSERT needs a prefix
 CREATE FOREIGN TABLE s3_out_one (id int) SERVER lake
