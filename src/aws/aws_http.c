@@ -315,7 +315,8 @@ ReadHeader(char *data, size_t size, size_t nitems, void *arg)
 	size_t		n = size * nitems;
 	size_t		v;
 
-	if (HeaderIs(data, n, "content-length", &v) &&
+	/* a reply going to a sink is not held in memory: no limit */
+	if (t->request->sink == NULL && HeaderIs(data, n, "content-length", &v) &&
 		ContentLength(data + v, n - v) > (int64) t->max_body)
 	{
 		t->body_problem = "the reply is too large";
