@@ -10,5 +10,8 @@
 -- rewrite: s3://my-bucket/orders/2024/ => s3://pginfer-test/one/
 -- rewrite: s3://my-bucket/sales/ => s3://pginfer-test/hive/
 -- rewrite: s3://my-bucket/lake/ => s3://pginfer-test/one/
+-- rewrite: s3://bucket/train/ => s3://pginfer-empty/doc-train/
 --
-SELECT 1 AS nothing_to_set_up;
+-- daily (day, orders): what the INSERT example writes
+CREATE TABLE daily (day date, orders bigint);
+INSERT INTO daily VALUES ('2024-01-01', 10), ('2024-01-02', 12);
