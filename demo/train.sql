@@ -2,8 +2,8 @@
 -- runs it): the orders federated from MySQL, orders per day with the GROUP
 -- BY in MySQL, the training set through S3, and two Random Cut Forests
 -- trained and scored in the database.
--- psql variables: mysql_port, mysql_user, mysql_password, s3 (the S3
--- server's URL, which has a bucket pginfer-demo).
+-- psql variables: mysql_port, mysql_user, mysql_password; s3 (the S3
+-- server's URL, which has a bucket pginfer-demo), s3_key_id, s3_secret_key.
 \set ON_ERROR_STOP on
 \pset footer off
 SET client_min_messages = warning;
@@ -44,20 +44,15 @@ SELECT * FROM daily ORDER BY day LIMIT 8;
 \echo 'CREATE SERVER lake FOREIGN DATA WRAPPER federated_s3'
 \echo '    OPTIONS (endpoint ''':s3''', url_style ''path'', region ''us-east-1'');'
 \echo 'CREATE USER MAPPING FOR CURRENT_USER SERVER lake'
-\echo '    OPTIONS (access_key_id ''AKIDEXAMPLE'', secret_access_key ''********'');'
+\echo '    OPTIONS (access_key_id ''':s3_key_id''', secret_access_key ''********'');'
 CREATE SERVER lake FOREIGN DATA WRAPPER federated_s3
 	OPTIONS (endpoint :'s3', url_style 'path', region 'us-east-1');
 CREATE USER MAPPING FOR CURRENT_USER SERVER lake
-	OPTIONS (access_key_id 'AKIDEXAMPLE',
-			 secret_access_key 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY');
+	OPTIONS (access_key_id :'s3_key_id', secret_access_key :'s3_secret_key');
 \set ECHO queries
 CREATE FOREIGN TABLE train_s3 (day date, orders bigint)
 	SERVER lake OPTIONS (uri 's3://pginfer-demo/train/', format 'csv', header 'true');
--- NOT YET THE WORKFLOW'S STEP: federated_s3's INSERT is not on main yet, so
--- curl writes the object; with it, this is
---     INSERT INTO train_s3 SELECT * FROM daily ORDER BY day;
-\echo '[curl writes the object: federated_s3 has no INSERT yet]'
-\copy (SELECT * FROM daily ORDER BY day) TO PROGRAM 'curl -sS -f --aws-sigv4 aws:amz:us-east-1:s3 --user "$DEMO_S3_KEYS" -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" -T - "$PG_INFER_TEST_S3/pginfer-demo/train/daily.csv"' (FORMAT csv, HEADER)
+INSERT INTO train_s3 SELECT * FROM daily ORDER BY day;
 EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
 SELECT count(*) FROM train_s3;
 CREATE TABLE train AS SELECT day, orders FROM train_s3;

@@ -42,19 +42,15 @@ serve_model() {
 	return 1
 }
 
-# the S3 test server's keys (test/s3/proxy.js), for the signed requests below
-export DEMO_S3_KEYS=AKIDEXAMPLE:wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY
-# a signed request to the S3 server: s3_request METHOD PATH [curl options]
-s3_request() {
-	curl -sS -f --aws-sigv4 aws:amz:us-east-1:s3 --user "$DEMO_S3_KEYS" \
-		-H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' -X "$1" "$PG_INFER_TEST_S3/$2" "${@:3}"
-}
-
-s3_request PUT pginfer-demo   # the bucket
+# the bucket: a signed PUT to the S3 server
+curl -sS -f --aws-sigv4 aws:amz:us-east-1:s3 -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' \
+	--user "$PG_INFER_TEST_S3_ACCESS_KEY_ID:$PG_INFER_TEST_S3_SECRET_ACCESS_KEY" \
+	-X PUT "$PG_INFER_TEST_S3/pginfer-demo"
 
 run_sql -v mysql_port="$PG_INFER_MYSQL_PORT" -v mysql_user="$PG_INFER_MYSQL_USER" \
 	-v mysql_password="$PG_INFER_MYSQL_PASSWORD" -v s3="$PG_INFER_TEST_S3" \
-	-f demo/train.sql
+	-v s3_key_id="$PG_INFER_TEST_S3_ACCESS_KEY_ID" \
+	-v s3_secret_key="$PG_INFER_TEST_S3_SECRET_ACCESS_KEY" -f demo/train.sql
 
 cat <<-'EOF'
 
