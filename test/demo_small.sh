@@ -53,6 +53,9 @@ grep -q "Remote SQL: SELECT .* COUNT(\*)\( AS \`c[0-9]*\`\)\? FROM \`sales\`.\`o
 report $? "orders per day are counted in MySQL"
 is "$(query "SELECT count(*), sum(orders) FROM daily")" \
 	"728|$(wc -l <"$work/a.tsv")" "every generated order is counted, on every day"
+grep -q '^INSERT INTO train_s3 SELECT' "$work/workflow.out" &&
+	grep -q 'S3 Objects: 1 of 1 listed' "$work/workflow.out"
+report $? "the training set is written to S3 by INSERT, as one object"
 is "$(query "SELECT count(*) FROM ((TABLE daily EXCEPT TABLE train)
                                   UNION ALL (TABLE train EXCEPT TABLE daily)) d")" \
 	"0" "the training set read back from S3 is the daily table"
