@@ -53,6 +53,7 @@ CREATE USER MAPPING FOR CURRENT_USER SERVER lake
 CREATE FOREIGN TABLE train_s3 (day date, orders bigint)
 	SERVER lake OPTIONS (uri 's3://pginfer-demo/train/', format 'csv', header 'true');
 INSERT INTO train_s3 SELECT * FROM daily ORDER BY day;
+\echo 'rows written:' :ROW_COUNT
 EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
 SELECT count(*) FROM train_s3;
 CREATE TABLE train AS SELECT day, orders FROM train_s3;
