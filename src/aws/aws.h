@@ -91,6 +91,20 @@ extern void AwsRedactCredentials(char *text, const AwsCredentials *also);
  */
 typedef bool (*AwsReplySink) (void *arg, const char *data, size_t len);
 
+/*
+ * A request body source: copies up to len bytes of the body from byte
+ * offset into buf and returns how many (fewer only at the end of the
+ * body).  Each attempt reads the body from offset 0 again, so a retry
+ * sends it whole: a source reads like pread, from a buffer or a temporary
+ * file.  Runs inside libcurl, so it must never raise an ERROR (nor
+ * allocate with palloc); returns AWS_BODY_SOURCE_FAILED to stop the
+ * transfer, which then fails, not retried, with "the body source failed".
+ */
+typedef size_t (*AwsBodySource) (void *arg, size_t offset, char *buf,
+								 size_t len);
+
+#define AWS_BODY_SOURCE_FAILED	((size_t) -1)
+
 /* The most reply headers a request can ask to capture */
 #define AWS_MAX_CAPTURED_HEADERS	4
 
@@ -106,6 +120,15 @@ typedef struct AwsHttpRequest
 	const char *body;
 	size_t		body_len;
 	void	   *private_data;	/* the caller's, untouched */
+
+	/*
+	 * Or, in place of body: a source the body_len bytes of the body are read
+	 * from as they are sent (announced in Content-Length), so the caller
+	 * need not hold them in one buffer.  A signed request with a source
+	 * carries UNSIGNED-PAYLOAD: its service must accept it.
+	 */
+	AwsBodySource body_source;
+	void	   *body_source_arg;
 
 	/*
 	 * The signing context: the request is signed when it has a service and

@@ -84,7 +84,8 @@ typedef struct Transfer
 	int64		started;		/* monotonic µs of the first attempt */
 	MemoryContext result_context;	/* where outcomes are allocated */
 	size_t		max_body;		/* larger replies fail the attempt */
-	const char *body_problem;	/* why the body callback gave up */
+	const char *body_problem;	/* why a body callback gave up */
+	size_t		body_offset;	/* next byte of a body source to send */
 
 	/* the URL, parsed once */
 	char	   *host_header;	/* "host" or "host:port" */
@@ -349,6 +350,44 @@ ReadHeader(char *data, size_t size, size_t nitems, void *arg)
 	return n;
 }
 
+/*
+ * Hands libcurl the next piece of a request body read from its source; a
+ * source that fails or ends early stops the transfer
+ */
+static size_t
+ReadBody(char *buf, size_t size, size_t nitems, void *arg)
+{
+	Transfer   *t = (Transfer *) arg;
+	const AwsHttpRequest *r = t->request;
+	size_t		want = size * nitems;
+	size_t		n;
+
+	if (t->body_offset >= r->body_len)
+		return 0;
+	want = Min(want, r->body_len - t->body_offset);
+	n = r->body_source(r->body_source_arg, t->body_offset, buf, want);
+	if (n == AWS_BODY_SOURCE_FAILED || n > want || n == 0)
+	{
+		t->body_problem = "the body source failed";
+		return CURL_READFUNC_ABORT;
+	}
+	t->body_offset += n;
+	return n;
+}
+
+/* Moves a body source back when libcurl must send the body again */
+static int
+SeekBody(void *arg, curl_off_t offset, int origin)
+{
+	Transfer   *t = (Transfer *) arg;
+
+	if (origin != SEEK_SET || offset < 0 ||
+		(size_t) offset > t->request->body_len)
+		return CURL_SEEKFUNC_CANTSEEK;
+	t->body_offset = (size_t) offset;
+	return CURL_SEEKFUNC_OK;
+}
+
 /* Stops the transfer when a cancel, statement timeout or termination is pending */
 static int
 CheckCancel(void *arg, curl_off_t dltotal, curl_off_t dlnow,
@@ -584,8 +623,8 @@ SignAttempt(Transfer *t)
 	req.headers = headers;
 	req.nheaders = nheaders;
 	req.body = (const unsigned char *) r->body;
-	req.body_len = r->body_len;
-	if (r->unsigned_payload)
+	req.body_len = r->body_source ? 0 : r->body_len;
+	if (r->unsigned_payload || r->body_source)
 	{
 		if (!r->service->unsigned_payload_ok)
 			elog(ERROR, "service \"%s\" requires a signed payload",
@@ -641,12 +680,27 @@ BuildHeaders(Transfer *t)
 
 /* Sets the method and body of an attempt */
 static void
-SetMethod(CURL *easy, const AwsHttpRequest *r)
+SetMethod(Transfer *t)
 {
+	CURL	   *easy = t->easy;
+	const AwsHttpRequest *r = t->request;
+
 	if (strcmp(r->method, "GET") == 0 && r->body_len == 0)
 		curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
 	else if (strcmp(r->method, "HEAD") == 0)
 		curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
+	else if (r->body_source)
+	{
+		/* an upload: PUT, or the method named */
+		curl_easy_setopt(easy, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(easy, CURLOPT_INFILESIZE_LARGE, (curl_off_t) r->body_len);
+		curl_easy_setopt(easy, CURLOPT_READFUNCTION, ReadBody);
+		curl_easy_setopt(easy, CURLOPT_READDATA, t);
+		curl_easy_setopt(easy, CURLOPT_SEEKFUNCTION, SeekBody);
+		curl_easy_setopt(easy, CURLOPT_SEEKDATA, t);
+		if (strcmp(r->method, "PUT") != 0)
+			curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, r->method);
+	}
 	else
 	{
 		if (strcmp(r->method, "POST") != 0)
@@ -682,6 +736,7 @@ PrepareAttempt(Transfer *t, long connect_ms, long total_ms)
 	memset(r->captured, 0, sizeof(r->captured));
 	t->errbuf[0] = '\0';
 	t->body_problem = NULL;
+	t->body_offset = 0;
 	if (t->started == 0)
 		t->started = NowMicros();
 
@@ -707,7 +762,7 @@ PrepareAttempt(Transfer *t, long connect_ms, long total_ms)
 	curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, CheckCancel);
 	curl_easy_setopt(easy, CURLOPT_PRIVATE, t);
-	SetMethod(easy, r);
+	SetMethod(t);
 }
 
 /* Records the outcome of an attempt that ended with rc */
