@@ -4,6 +4,11 @@
  *	  Writing S3 objects: PutObject, and the multipart upload (create,
  *	  upload parts, complete, abort), on the shared HTTP layer.
  *
+ * A body is sent through the transport's body source, read from the
+ * caller's buffer as libcurl asks for it and signed with UNSIGNED-PAYLOAD
+ * (S3 accepts it), so no pass over a part is spent hashing it; a source
+ * over a temporary file would serve a part larger than memory alike.
+ *
  * Writes never replace an object: the PUT and the completion carry
  * "If-None-Match: *", which S3 answers with 412 when the key exists.  An
  * abort is what an error path calls, so it never raises an ERROR itself:
@@ -22,6 +27,37 @@
 
 /* The header that makes a write fail on an existing key */
 #define IF_NONE_MATCH	"If-None-Match: *"
+
+/* A body in one buffer, read by ReadBuffer */
+typedef struct BufferBody
+{
+	const char *data;
+	size_t		len;
+} BufferBody;
+
+/* A body source over a buffer (see AwsBodySource); never fails */
+static size_t
+ReadBuffer(void *arg, size_t offset, char *buf, size_t len)
+{
+	const BufferBody *body = (const BufferBody *) arg;
+	size_t		n = offset < body->len ? Min(len, body->len - offset) : 0;
+
+	if (n > 0)
+		memcpy(buf, body->data + offset, n);
+	return n;
+}
+
+/* Makes a request send body (its len bytes) through ReadBuffer */
+static void
+SetBody(AwsHttpRequest *request, BufferBody *body, const char *data,
+		size_t len)
+{
+	body->data = data;
+	body->len = len;
+	request->body_source = ReadBuffer;
+	request->body_source_arg = body;
+	request->body_len = len;
+}
 
 /* Sends a prepared write request and waits for its outcome */
 static void
@@ -56,10 +92,10 @@ S3PutObject(const S3Endpoint *ep, const char *bucket, const char *key,
 			const char *body, size_t len, S3Counters *counters)
 {
 	AwsHttpRequest request;
+	BufferBody	source;
 
 	S3RequestInit(&request, ep, "PUT", S3Url(ep, bucket, key, NULL));
-	request.body = body;
-	request.body_len = len;
+	SetBody(&request, &source, body, len);
 	request.headers = list_make1(IF_NONE_MATCH);
 	Send(&request, counters);
 	if (request.status == 412)
@@ -106,11 +142,11 @@ S3UploadPart(const S3Endpoint *ep, const char *bucket, const char *key,
 			 S3Counters *counters)
 {
 	AwsHttpRequest request;
+	BufferBody	source;
 
 	S3RequestInit(&request, ep, "PUT",
 				  S3Url(ep, bucket, key, UploadQuery(upload_id, part)));
-	request.body = body;
-	request.body_len = len;
+	SetBody(&request, &source, body, len);
 	request.capture[0] = "ETag";
 	Send(&request, counters);
 	if (request.status != 200 || request.captured[0] == NULL)
