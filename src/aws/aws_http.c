@@ -712,8 +712,8 @@ SetMethod(Transfer *t)
 
 /*
  * Takes a handle and readies it for one attempt: headers (signed when the
- * request has a service and credentials), timeouts, callbacks.  Resets the outcome of the
- * previous attempt.
+ * request has a service and credentials), timeouts, callbacks.  Resets the
+ * outcome of the previous attempt.
  */
 static void
 PrepareAttempt(Transfer *t, long connect_ms, long total_ms)
