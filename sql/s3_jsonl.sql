@@ -33,6 +33,11 @@ CREATE FOREIGN TABLE s3_bignum (id int, n numeric)
 SELECT * FROM s3_bignum ORDER BY id;
 ALTER FOREIGN TABLE s3_bignum OPTIONS (SET uri 's3://pginfer-test/jsonl/toobig.jsonl');
 SELECT * FROM s3_bignum;
+-- and so is one inside an object or array read into a jsonb column
+CREATE FOREIGN TABLE s3_nestedbig (id int, doc jsonb)
+	SERVER lake OPTIONS (uri 's3://pginfer-test/jsonl/nestedbig.jsonl', format 'jsonl');
+SELECT id, doc FROM s3_nestedbig LIMIT 1;
+SELECT id, doc FROM s3_nestedbig;
 -- the next query works
 SELECT count(*) FROM s3_events;
 -- COPY's options do not apply to JSON Lines

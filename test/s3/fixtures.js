@@ -67,6 +67,9 @@ function objects() {
     '{"id": 1, "n": 12345678901234567890}\n{"id": 2, "n": -9223372036854775807}\n' +
     '{"id": 3, "n": 1e20}\n{"id": 4, "n": 100000000000000000000.5}\n');
   put('jsonl/toobig.jsonl', '{"id": 1, "n": 1}\n{"id": 2, "n": 100000000000000000000}\n');
+  put('jsonl/nestedbig.jsonl',
+    '{"id": 1, "doc": {"a": [1, 2.5, {"b": 9223372036854775807}]}}\n' +
+    '{"id": 2, "doc": {"a": [1, {"b": 100000000000000000000}]}}\n');
 
   put('odd/a b+c=d%e \u00e9.csv', '1,spaces plus equals percent unicode\n');
   put('odd/100%.csv', '2,percent\n');

@@ -24,6 +24,7 @@
 #include <json-c/json.h>
 
 #include "mb/pg_wchar.h"
+#include "miscadmin.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -246,6 +247,34 @@ CheckIntegerInRange(json_object *value)
 				 errhint("Write larger numbers with a decimal point or an exponent (1e20), or as strings.")));
 }
 
+/*
+ * Fails on an integer json-c could not hold anywhere in value: the members
+ * of an object and the elements of an array read into a json or jsonb
+ * column are checked as a top-level number is
+ */
+static void
+CheckIntegersInRange(json_object *value)
+{
+	check_stack_depth();
+	if (json_object_is_type(value, json_type_int))
+		CheckIntegerInRange(value);
+	else if (json_object_is_type(value, json_type_array))
+	{
+		size_t		n = json_object_array_length(value);
+
+		for (size_t i = 0; i < n; i++)
+			CheckIntegersInRange(json_object_array_get_idx(value, i));
+	}
+	else if (json_object_is_type(value, json_type_object))
+	{
+		struct json_object_iterator it = json_object_iter_begin(value);
+		struct json_object_iterator end = json_object_iter_end(value);
+
+		for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it))
+			CheckIntegersInRange(json_object_iter_peek_value(&it));
+	}
+}
+
 /* The text a JSON value gives a column, in the database encoding */
 static char *
 ValueText(json_object *value)
@@ -264,8 +293,7 @@ ValueText(json_object *value)
 	}
 	else
 	{
-		if (json_object_is_type(value, json_type_int))
-			CheckIntegerInRange(value);
+		CheckIntegersInRange(value);
 		text = json_object_to_json_string_ext(value, JSON_C_TO_STRING_PLAIN);
 		len = strlen(text);
 	}
