@@ -17,18 +17,19 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 . test/tap.sh
-clusters=()
 # serial plans on this side, so that sums and models compare bit for bit
 export PGOPTIONS="-c max_parallel_workers_per_gather=0"
 work=$(mktemp -d /tmp/rcf_shards.XXXXXX)
 chmod 755 "$work"
 
-# Stops and drops the clusters this script made
+# Stops and drops the clusters this script made: those whose data directory
+# is under $work (make_shard runs in a subshell, so no list of names it
+# kept would reach here)
 cleanup() {
-	local c
-	for c in "${clusters[@]}"; do
-		pg_dropcluster --stop 15 "$c" >/dev/null 2>&1 || true
-	done
+	local version name
+	while read -r version name _; do
+		pg_dropcluster --stop "$version" "$name" >/dev/null 2>&1 || true
+	done < <(pg_lsclusters -h | awk -v dir="$work/" 'index($6, dir) == 1')
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -49,7 +50,6 @@ make_shard() {
 	port=$(free_port)
 	pg_createcluster 15 "$name" -p "$port" -d "$work/$name" -l "$work/$name.log" \
 		--start -- --auth=trust >/dev/null || return 1
-	clusters+=("$name")
 	echo "$port"
 }
 
