@@ -17,28 +17,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d /tmp/s3_cli_test.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-tests=0
-failures=0
-
-# Prints one TAP line: ok when the status $1 is 0
-report() {
-	tests=$((tests + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $tests - $2"
-	else
-		failures=$((failures + 1))
-		echo "not ok $tests - $2"
-	fi
-}
-
-# Checks that "got" equals "expected"
-is() {
-	local got=$1 expected=$2 what=$3
-	[ "$got" = "$expected" ]
-	report $? "$what"
-	[ "$got" = "$expected" ] ||
-		printf 'got:\n%s\nexpected:\n%s\n' "$got" "$expected" | head -40 | sed 's/^/#   /'
-}
+# shellcheck source=test/tap.sh
+. test/tap.sh
 
 # Checks that two files hold the same bytes
 same_file() {
@@ -177,5 +157,4 @@ sql -q <<-EOF
 	DROP SERVER cli_lake CASCADE;
 	DROP TABLE cli_rows;
 EOF
-echo "1..$tests"
-[ "$failures" -eq 0 ]
+tap_done

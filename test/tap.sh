@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 #
 # test/tap.sh — the TAP helpers of the shell tests (test/model_server.sh,
-# test/rcf_shards.sh, test/demo_small.sh), which source it:
+# test/rcf_shards.sh, test/demo_small.sh, test/s3_cli.sh), which source it:
 #
 #   . test/tap.sh
 #   report STATUS DESCRIPTION        ok when STATUS is 0
