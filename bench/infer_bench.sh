@@ -253,31 +253,15 @@ write_section() {
 	EOF
 }
 
-# Replaces (or appends) the section in bench/RESULTS.md, reading the file
-# just before writing it: another section may be written concurrently
+# Replaces (or appends) the section in bench/RESULTS.md (bench/results.py
+# reads the file just before writing it: another section may be written
+# concurrently)
 update_results() {
-	python3 - bench/RESULTS.md "$work/section.md" <<-'EOF'
-	import os, sys
-	path, section = sys.argv[1], open(sys.argv[2]).read().rstrip("\n") + "\n"
-	heading = "## SageMaker inference"
-	if not section.startswith(heading + "\n"):
-	    sys.exit("infer_bench: no section to write")
-	if os.path.exists(path):
-	    text = open(path).read()
-	else:
-	    text = "# Benchmark results\n\n## Random Cut Forest\n\n" + heading + "\n"
-	lines = text.splitlines(keepends=True)
-	start = next((i for i, l in enumerate(lines) if l.rstrip("\n") == heading), None)
-	if start is None:
-	    text = text.rstrip("\n") + "\n\n" + section
-	else:
-	    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-	    after = "".join(lines[end:])
-	    text = "".join(lines[:start]) + section + ("\n" + after if after else "")
-	tmp = path + ".infer.tmp"
-	open(tmp, "w").write(text)
-	os.replace(tmp, path)
-	EOF
+	if [ "$(head -1 "$work/section.md")" != "## SageMaker inference" ]; then
+		echo "infer_bench: no section to write" >&2
+		return 1
+	fi
+	python3 bench/results.py bench/RESULTS.md "$work/section.md"
 }
 
 if [ "${1:-}" = --in-cluster ]; then

@@ -159,22 +159,6 @@ python3 - "$work" "$runs" "$seconds" "$threads" >"$work/section.md" <<-'EOF'
 	print("\n".join(out))
 EOF
 
-python3 - bench/RESULTS.md "$work/section.md" <<-'EOF'
-	import os, sys
-	path, section = sys.argv[1], open(sys.argv[2]).read().rstrip("\n") + "\n"
-	heading = "## Model server"
-	text = open(path).read() if os.path.exists(path) else "# Benchmark results\n"
-	lines = text.splitlines(keepends=True)
-	start = next((i for i, l in enumerate(lines) if l.rstrip("\n") == heading), None)
-	if start is None:
-	    text = text.rstrip("\n") + "\n\n" + section
-	else:
-	    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-	    after = "".join(lines[end:])
-	    text = "".join(lines[:start]) + section + ("\n" + after if after else "")
-	tmp = path + ".server.tmp"
-	open(tmp, "w").write(text)
-	os.replace(tmp, path)
-EOF
+python3 bench/results.py bench/RESULTS.md "$work/section.md"
 cat "$work/section.md"
 echo "model_server_bench: wrote the Model server section of bench/RESULTS.md (details in $work)" >&2

@@ -182,12 +182,5 @@ cat >"$section" <<-MD
 
 	federated_mysql's plan for the per-day query: $plan_group
 MD
-python3 - "$root/bench/RESULTS.md" "$section" <<-'PY'
-	import re, sys
-	path, section = sys.argv[1], open(sys.argv[2]).read()
-	text = open(path).read()
-	pattern = re.compile(r"^## Federated MySQL\n.*?(?=^## |\Z)", re.S | re.M)
-	text = pattern.sub(lambda m: section + "\n", text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section
-	open(path, "w").write(text)
-PY
+python3 "$root/bench/results.py" "$root/bench/RESULTS.md" "$section"
 cat "$section"

@@ -18,7 +18,7 @@ from sklearn.ensemble import IsolationForest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import nab_score as ns  # noqa: E402
-from rcf_bench import write_section  # noqa: E402
+from results import write_section  # noqa: E402
 
 HEADING = "## RCF detector: rcf_detect on NAB"
 SHINGLE = 8

@@ -21,6 +21,8 @@ import numpy as np
 import sklearn
 from sklearn.ensemble import IsolationForest
 
+from results import write_section
+
 SEED = 42
 HEADING = "## Random Cut Forest"
 
@@ -312,22 +314,10 @@ def section(work, command):
     return "\n".join(L)
 
 
-def write_section(path, text, heading=HEADING):
-    """Replaces (or appends) the section under "heading" of RESULTS.md"""
-    old = open(path).read() if os.path.exists(path) else "# Benchmark results\n\n"
-    pattern = re.compile(r"^" + re.escape(heading) + r"\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(old):
-        new = pattern.sub(lambda _m: text + "\n", old)
-    else:
-        new = old.rstrip("\n") + "\n\n" + text + "\n"
-    with open(path, "w") as f:
-        f.write(new)
-
-
 def main():
     work, results, command = sys.argv[1:4]
     text = section(work, command)
-    write_section(results, text)
+    write_section(results, text, HEADING)
     print(text)
 
 

@@ -226,20 +226,6 @@ python3 - "$work" "$rows" "$runs" >"$work/section.md" <<-'EOF'
 	p("```")
 	EOF
 
-python3 - bench/RESULTS.md "$work/section.md" <<-'EOF'
-	import sys
-	path, section = sys.argv[1], open(sys.argv[2]).read().rstrip("\n") + "\n"
-	heading = "## Federated S3"
-	text = open(path).read()
-	lines = text.splitlines(keepends=True)
-	start = next((i for i, l in enumerate(lines) if l.rstrip("\n") == heading), None)
-	if start is None:
-	    text = text.rstrip("\n") + "\n\n" + section
-	else:
-	    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-	    after = "".join(lines[end:])
-	    text = "".join(lines[:start]) + section + ("\n" + after if after else "")
-	open(path, "w").write(text)
-	EOF
+python3 bench/results.py bench/RESULTS.md "$work/section.md"
 cat "$work/section.md"
 echo "s3_bench: wrote the Federated S3 section of bench/RESULTS.md" >&2
