@@ -31,12 +31,13 @@ write_nab_load() {
 	done
 }
 
-# Wall-clock seconds of one psql command, best of two runs
-best_of_two() {
+# Wall-clock seconds of one psql command, the best of $1 runs: best_of_sql RUNS SQL
+# (fails, printing nothing, when a run fails)
+best_of_sql() {
 	local best="" t0 t1 t
-	for _ in 1 2; do
+	for _ in $(seq "$1"); do
 		t0=$(date +%s.%N)
-		psql_q -c "$1" >/dev/null
+		psql_q -c "$2" >/dev/null || return 1
 		t1=$(date +%s.%N)
 		t=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
 		if [ -z "$best" ] || awk -v t="$t" -v b="$best" 'BEGIN { exit !(t < b) }'; then

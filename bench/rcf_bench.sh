@@ -38,26 +38,11 @@ cd "$work"
 write_nab_load
 psql_q -f "$root/bench/rcf_bench.sql"
 
-# Wall-clock seconds of one psql command, best of three runs
-best_of_three() {
-	local best="" t0 t1 t
-	for _ in 1 2 3; do
-		t0=$(date +%s.%N)
-		psql_q -c "$1" >/dev/null || return 1
-		t1=$(date +%s.%N)
-		t=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
-		if [ -z "$best" ] || awk -v t="$t" -v b="$best" 'BEGIN { exit !(t < b) }'; then
-			best=$t
-		fi
-	done
-	echo "$best"
-}
-
 # Makes and starts a shard cluster (pg_virtualenv's configuration root,
 # loopback only, trust); prints its port
 make_shard() {
 	local port
-	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	port=$(free_port)
 	pg_createcluster 15 "$1" -p "$port" -d "$work/$1" -l "$work/$1.log" --start \
 		-o max_parallel_workers_per_gather=0 -- --auth=trust >/dev/null
 	echo "$port"
@@ -83,7 +68,7 @@ setup_shards() {
 # stops the benchmark when the SQL fails
 record() {
 	local t
-	t=$(best_of_three "$3")
+	t=$(best_of_sql 3 "$3")
 	echo "$1,$2,$t"
 }
 
