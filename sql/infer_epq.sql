@@ -133,6 +133,26 @@ SELECT * FROM dblink_get_result('infer_epq_other') AS t(id int, x float8);
 SELECT endpoint_calls = our_calls AS counted, endpoint_rows = our_rows AS rows_counted
 FROM infer_test_counts(:'endpoint', 'echo-epq');
 
+-- a local model through the same node (Local Batch): row 1, updated to
+-- x = 500 while the UPDATE waits, gets the score of its new value, an
+-- outlier for a model of 0..9
+CREATE TABLE infer_epq_model AS
+  SELECT rcf_train(ARRAY[(g % 10)::float8]) AS m FROM generate_series(1, 500) g;
+TRUNCATE infer_epq;
+INSERT INTO infer_epq VALUES (1, 1, NULL), (2, 2, NULL);
+EXPLAIN (COSTS OFF)
+UPDATE infer_epq SET y = rcf_score((SELECT m FROM infer_epq_model), ARRAY[x]);
+BEGIN;
+UPDATE infer_epq SET x = 500 WHERE id = 1;
+SELECT dblink_send_query('infer_epq_other',
+	'UPDATE infer_epq SET y = rcf_score((SELECT m FROM infer_epq_model), ARRAY[x])');
+SELECT infer_epq_wait(:other_pid) AS waiting;
+COMMIT;
+SELECT * FROM dblink_get_result('infer_epq_other') AS t(status text);
+SELECT id, x, y = rcf_score((SELECT m FROM infer_epq_model), ARRAY[x]) AS score_of_x,
+       y > 2 AS outlier
+FROM infer_epq ORDER BY id;
+
 SELECT dblink_disconnect('infer_epq_other');
 DROP FUNCTION infer_epq_wait, infer_epq_f;
-DROP TABLE infer_epq;
+DROP TABLE infer_epq, infer_epq_model;
