@@ -57,7 +57,7 @@ SERVER_SRCS = $(wildcard server/ms_*.c)
 SERVER_PURE_SRCS = $(filter src/base/% src/rcf/% src/infer/%,$(PURE_SRCS))
 SERVER_LIBS = -lmicrohttpd -ljson-c -lm -pthread
 
-EXTRA_CLEAN = $(UNIT_TESTS) $(SERVER) test/results $(OBJS:.o=.d)
+EXTRA_CLEAN = $(UNIT_TESTS) $(SERVER) bench/rcf_core_bench test/results $(OBJS:.o=.d)
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
@@ -67,6 +67,10 @@ include $(PGXS)
 $(OBJS:.o=.bc): %.bc: %.o
 
 test/unit/%: test/unit/%.c test/unit/unit.h $(PURE_SRCS) $(wildcard src/*/*.h)
+	$(CC) $(UNIT_CFLAGS) -o $@ $< $(PURE_SRCS) $(PURE_LIBS)
+
+# the core's timing (bench/rcf_core_bench.c)
+bench/rcf_core_bench: bench/rcf_core_bench.c $(PURE_SRCS) $(wildcard src/*/*.h)
 	$(CC) $(UNIT_CFLAGS) -o $@ $< $(PURE_SRCS) $(PURE_LIBS)
 
 # the unit test of the model server links its HTTP-free parts too

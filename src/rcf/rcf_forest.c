@@ -40,6 +40,9 @@
 
 #include <math.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #define SCORE_GROUP		16		/* trees descended together when scoring */
 #define PATH_RING		4		/* deepest path nodes prefetched per tree */
@@ -244,28 +247,74 @@ rcf_forest_decode(const uint8_t *buf, size_t len,
 /*
  * Distance from q to a box summed over dimensions; *span gets the side sum
  * of the box merged with q, which is the box's side sum plus that distance.
- * Branch-free (max(a, 0) is (a + |a|) / 2, exactly): the comparisons are
- * unpredictable and this is the hot loop of scoring.
+ * When "parts" is not NULL, parts[d] gets how far q lies above the box in
+ * dimension d and parts[dims + d] how far below (one of them is 0).
+ *
+ * This is the hot loop of scoring.  It is branch-free (the comparisons are
+ * unpredictable), and the sums go in two lanes, one for the even and one for
+ * the odd dimensions (an odd last dimension joins the even lane), added at
+ * the end: SSE2 computes both lanes at once, and other machines compute the
+ * same sums in the same order, so that scores have the same bits everywhere.
  */
-static inline double
-box_gap(const float *lo, const float *hi, const float *q, int32_t dims,
-		double *span)
+static inline __attribute__((always_inline)) double
+box_gap_parts(const float *lo, const float *hi, const float *q, int32_t dims,
+			  double *span, double *parts)
 {
-	double		gap = 0.0;
-	double		sides = 0.0;
-	int32_t		d;
+	double		gap[2],
+				sides[2];
+	int32_t		d = 0;
 
-	for (d = 0; d < dims; d++)
+#ifdef __SSE2__
+	__m128d		zero = _mm_setzero_pd();
+	__m128d		g = zero,
+				s = zero;
+
+	for (; d + 2 <= dims; d += 2)
+	{
+		__m128d		l = _mm_cvtps_pd(_mm_castsi128_ps(_mm_loadl_epi64((const __m128i *) (lo + d))));
+		__m128d		h = _mm_cvtps_pd(_mm_castsi128_ps(_mm_loadl_epi64((const __m128i *) (hi + d))));
+		__m128d		x = _mm_cvtps_pd(_mm_castsi128_ps(_mm_loadl_epi64((const __m128i *) (q + d))));
+		__m128d		below = _mm_max_pd(_mm_sub_pd(l, x), zero);
+		__m128d		above = _mm_max_pd(_mm_sub_pd(x, h), zero);
+
+		g = _mm_add_pd(g, _mm_add_pd(below, above));
+		s = _mm_add_pd(s, _mm_sub_pd(h, l));
+		if (parts != NULL)
+		{
+			_mm_storeu_pd(parts + d, above);
+			_mm_storeu_pd(parts + dims + d, below);
+		}
+	}
+	_mm_storeu_pd(gap, g);
+	_mm_storeu_pd(sides, s);
+#else
+	gap[0] = gap[1] = sides[0] = sides[1] = 0.0;
+#endif
+	for (; d < dims; d++)
 	{
 		double		below = (double) lo[d] - q[d];
 		double		above = (double) q[d] - hi[d];
 
-		gap += (below + fabs(below)) + (above + fabs(above));
-		sides += (double) hi[d] - lo[d];
+		below = below > 0.0 ? below : 0.0;
+		above = above > 0.0 ? above : 0.0;
+		gap[d & 1] += below + above;
+		sides[d & 1] += (double) hi[d] - lo[d];
+		if (parts != NULL)
+		{
+			parts[d] = above;
+			parts[dims + d] = below;
+		}
 	}
-	gap *= 0.5;
-	*span = sides + gap;
-	return gap;
+	*span = (sides[0] + sides[1]) + (gap[0] + gap[1]);
+	return gap[0] + gap[1];
+}
+
+/* box_gap_parts without the parts */
+static inline double
+box_gap(const float *lo, const float *hi, const float *q, int32_t dims,
+		double *span)
+{
+	return box_gap_parts(lo, hi, q, dims, span, NULL);
 }
 
 /*
@@ -279,24 +328,6 @@ separation(const float *lo, const float *hi, const float *q, int32_t dims)
 	double		gap = box_gap(lo, hi, q, dims, &span);
 
 	return gap > 0 ? gap / span : 0.0;
-}
-
-/* descends to the leaf where q goes; returns the leaf slot, sets *depth */
-static inline int32_t
-tree_descend(const RcfTree *t, const float *q, int32_t *depth)
-{
-	int32_t		ref = t->root;
-	int32_t		k = 0;
-
-	while (!IS_LEAF(ref))
-	{
-		const RcfNode *n = node_at(t, ref);
-
-		ref = (q[n->dim] <= n->cut) ? n->left : n->right;
-		k++;
-	}
-	*depth = k;
-	return LEAF_SLOT(ref);
 }
 
 /* scoreSeen of RCF-by-aws, damped by the share of the leaf in the tree */
@@ -566,93 +597,136 @@ rcf_forest_score_many(const RcfForest *forest, int32_t n, const double *points,
 	pi_free(&forest->allocator, q);
 }
 
-/*
- * Spreads "amount" over high/low in proportion to how far q lies above or
- * below the box in each dimension (gap is the total distance, > 0).
- */
-static void
-spread_gap(const float *lo, const float *hi, const float *q, int32_t dims,
-		   double amount, double gap, double *high, double *low)
+/* adds c times the 2 * dims parts of box_gap_parts into s */
+static inline void
+add_parts(const double *parts, int32_t dims, double c, double *s)
 {
-	double		scale = amount / gap;
-	int32_t		d;
+	int32_t		d = 0;
 
-	for (d = 0; d < dims; d++)
-	{
-		if (q[d] > hi[d])
-			high[d] += ((double) q[d] - hi[d]) * scale;
-		else if (q[d] < lo[d])
-			low[d] += ((double) lo[d] - q[d]) * scale;
-	}
-}
+#ifdef __SSE2__
+	__m128d		cc = _mm_set1_pd(c);
 
-/* scales both vectors by f */
-static void
-scale_vectors(double *high, double *low, int32_t dims, double f)
-{
-	int32_t		d;
-
-	for (d = 0; d < dims; d++)
-	{
-		high[d] *= f;
-		low[d] *= f;
-	}
+	for (; d + 2 <= 2 * dims; d += 2)
+		_mm_storeu_pd(s + d, _mm_add_pd(_mm_loadu_pd(s + d),
+										_mm_mul_pd(cc, _mm_loadu_pd(parts + d))));
+#endif
+	for (; d < 2 * dims; d++)
+		s[d] += c * parts[d];
 }
 
 /*
- * Attribution of one non-empty tree, added into high/low (scratch vectors
- * hv/lv of dims each).  A seen point splits its leaf score evenly over all
- * 2 * dims parts; an unseen one splits the leaf term by its distance to the
- * leaf point per dimension and direction; each internal node mixes like the
- * scalar score.
+ * Attribution of one tree for n points (queries q, dims apart) that reached
+ * the leaves slot[] at depth[], added into high and low (dims per point).
+ * Scratch holds 2 * dims doubles per point and 2 * dims more.
+ *
+ * A seen point splits its leaf score evenly over all 2 * dims parts; an
+ * unseen one splits the leaf term by its distance to the leaf point per
+ * dimension and direction.  Each internal node on the way up mixes like the
+ * scalar score: the vectors become (1 - p) times themselves plus p times
+ * the node's term, spread by q's distance to the node's box.  The walk keeps
+ * the vectors divided by the product of the (1 - p) so far ("keep") and
+ * multiplies once at the end, so a node costs one multiply-add per
+ * dimension, not a rescaling of both vectors.  The walks of the n points go
+ * in lockstep, as in points_walk_up.
  */
 static void
-tree_attribution(const RcfTree *t, const float *q, int32_t dims,
-				 const double *inv, double *hv, double *lv, double *high,
-				 double *low)
+points_attribution(const RcfTree *t, int32_t n, const float *q, int32_t dims,
+				   const int32_t *slot, int32_t *depth, const double *inv,
+				   double *scratch, double *high, double *low)
 {
-	int32_t		depth;
-	int32_t		slot = tree_descend(t, q, &depth);
-	const float *pt = leaf_point(t, slot, dims);
-	int32_t		node = leaf_at(t, slot)->parent;
-	double		norm = t->norm;
-	double		span;
-	int32_t		d;
+	double	   *parts = scratch + (size_t) n * 2 * dims;
+	int32_t		node[SCORE_GROUP];
+	double		keep[SCORE_GROUP];
+	int32_t		live[SCORE_GROUP];
+	int32_t		nlive = 0;
+	int32_t		j,
+				d;
 
-	memset(hv, 0, sizeof(double) * dims);
-	memset(lv, 0, sizeof(double) * dims);
-	if (points_equal(q, pt, dims))
+	for (j = 0; j < n; j++)
 	{
-		double		part = score_seen(t, depth, leaf_at(t, slot)->mass) / (2.0 * dims);
+		const float *qj = q + (size_t) j * dims;
+		const float *pt = leaf_point(t, slot[j], dims);
+		double	   *sh = scratch + (size_t) j * 2 * dims;
+		double		span,
+					gap;
+
+		keep[j] = 1.0;
+		node[j] = RCF_NIL;
+		if (points_equal(qj, pt, dims))
+		{
+			double		part = score_seen(t, depth[j], leaf_at(t, slot[j])->mass) /
+				(2.0 * dims);
+
+			for (d = 0; d < 2 * dims; d++)
+				sh[d] = part;
+			continue;
+		}
+		gap = box_gap_parts(pt, pt, qj, dims, &span, parts);
+		memset(sh, 0, sizeof(double) * 2 * dims);
+		add_parts(parts, dims, inv[depth[j]] / gap, sh);
+		node[j] = leaf_at(t, slot[j])->parent;
+		if (node[j] != RCF_NIL)
+			live[nlive++] = j;
+	}
+	while (nlive > 0)
+	{
+		int32_t		kept = 0;
+
+		for (int32_t a = 0; a < nlive; a++)
+		{
+			const float *qj,
+					   *lo;
+			double	   *sh;
+			double		span,
+						gap,
+						prob;
+
+			j = live[a];
+			qj = q + (size_t) j * dims;
+			lo = node_lo(t, node[j], dims);
+			gap = box_gap_parts(lo, lo + dims, qj, dims, &span, parts);
+			depth[j]--;
+			if (gap == 0.0)
+				continue;		/* q is inside this box and all above */
+			prob = gap / span;
+			sh = scratch + (size_t) j * 2 * dims;
+			keep[j] *= 1.0 - prob;
+			if (keep[j] == 0.0)
+			{
+				/* p rounded to 1: nothing below counts any more */
+				memset(sh, 0, sizeof(double) * 2 * dims);
+				keep[j] = 1.0;
+			}
+			add_parts(parts, dims, prob * inv[depth[j]] / (gap * keep[j]), sh);
+			if (keep[j] < 0x1p-500)
+			{
+				/* folds keep in before the divisions above could overflow */
+				for (d = 0; d < 2 * dims; d++)
+					sh[d] *= keep[j];
+				keep[j] = 1.0;
+			}
+			node[j] = t->nparent[node[j]];
+			if (node[j] != RCF_NIL)
+				live[kept++] = j;
+		}
+		nlive = kept;
+	}
+	for (j = 0; j < n; j++)
+	{
+		const double *sh = scratch + (size_t) j * 2 * dims;
+		double		f = keep[j] * t->norm;
 
 		for (d = 0; d < dims; d++)
-			hv[d] = lv[d] = part;
-		node = RCF_NIL;
-	}
-	else
-		spread_gap(pt, pt, q, dims, inv[depth],
-				   box_gap(pt, pt, q, dims, &span), hv, lv);
-	for (; node != RCF_NIL; node = t->nparent[node])
-	{
-		const float *lo = node_lo(t, node, dims);
-		double		gap = box_gap(lo, lo + dims, q, dims, &span);
-
-		depth--;
-		if (gap == 0.0)
-			break;
-		scale_vectors(hv, lv, dims, 1.0 - gap / span);
-		spread_gap(lo, lo + dims, q, dims, (gap / span) * inv[depth], gap, hv, lv);
-	}
-	for (d = 0; d < dims; d++)
-	{
-		high[d] += hv[d] * norm;
-		low[d] += lv[d] * norm;
+		{
+			high[(size_t) j * dims + d] += sh[d] * f;
+			low[(size_t) j * dims + d] += sh[dims + d] * f;
+		}
 	}
 }
 
 /*
  * Attribution of n points into high and low (n * dims each, point after
- * point): each the bits rcf_forest_attribution gives, tree by tree
+ * point), tree by tree like rcf_forest_score_many
  */
 void
 rcf_forest_attribution_many(const RcfForest *forest, int32_t n,
@@ -660,43 +734,79 @@ rcf_forest_attribution_many(const RcfForest *forest, int32_t n,
 {
 	const RcfParams *p = &forest->params;
 	size_t		dims = (size_t) p->dims;
-	float	   *q = pi_alloc(&forest->allocator, sizeof(float) * dims * (n > 0 ? n : 1));
-	double		hv[RCF_MAX_DIMS];
-	double		lv[RCF_MAX_DIMS];
+	size_t		values = dims * (n > 0 ? n : 1);
+	float	   *q = pi_alloc(&forest->allocator, sizeof(float) * values);
+	double	   *scratch = pi_alloc(&forest->allocator,
+								   sizeof(double) * 2 * dims * (SCORE_GROUP + 1));
+	int32_t		slot[SCORE_GROUP];
+	int32_t		depth[SCORE_GROUP];
 	int32_t		t,
-				i;
+				i,
+				m;
 
 	forest_queries(forest, n, points, q);
 	memset(high, 0, sizeof(double) * dims * n);
 	memset(low, 0, sizeof(double) * dims * n);
 	for (t = 0; t < p->num_trees; t++)
-		if (forest->trees[t].root != RCF_NIL)
-			for (i = 0; i < n; i++)
-				tree_attribution(&forest->trees[t], q + i * dims, p->dims,
-								 forest->inv_depth, hv, lv, high + i * dims,
-								 low + i * dims);
-	for (i = 0; i < n; i++)
-		scale_vectors(high + i * dims, low + i * dims, p->dims, 1.0 / p->num_trees);
+	{
+		const RcfTree *tree = &forest->trees[t];
+
+		if (tree->root == RCF_NIL)
+			continue;
+		for (i = 0; i < n; i += SCORE_GROUP)
+		{
+			m = (n - i < SCORE_GROUP) ? n - i : SCORE_GROUP;
+			points_descend(tree, m, q + i * dims, p->dims, slot, depth);
+			points_attribution(tree, m, q + i * dims, p->dims, slot, depth,
+							   forest->inv_depth, scratch, high + i * dims,
+							   low + i * dims);
+		}
+	}
+	for (i = 0; i < (int32_t) (n * dims); i++)
+	{
+		high[i] /= p->num_trees;
+		low[i] /= p->num_trees;
+	}
+	pi_free(&forest->allocator, scratch);
 	pi_free(&forest->allocator, q);
 }
 
-/* Per-dimension attribution: sum(high) + sum(low) equals the score */
+/*
+ * Per-dimension attribution of one point: sum(high) + sum(low) equals the
+ * score.  The trees are descended SCORE_GROUP at a time as in
+ * rcf_forest_score; each tree then adds its part as for a batch of one, in
+ * tree order, so that the bits are those of rcf_forest_attribution_many.
+ */
 void
 rcf_forest_attribution(const RcfForest *forest, const double *point,
 					   double *high, double *low)
 {
 	const RcfParams *p = &forest->params;
 	float		q[RCF_MAX_DIMS];
-	double		hv[RCF_MAX_DIMS];
-	double		lv[RCF_MAX_DIMS];
-	int32_t		t;
+	double		scratch[4 * RCF_MAX_DIMS];
+	int32_t		slot[SCORE_GROUP];
+	int32_t		depth[SCORE_GROUP];
+	int32_t		t,
+				j,
+				d,
+				n;
 
 	forest_query(forest, point, q);
 	memset(high, 0, sizeof(double) * p->dims);
 	memset(low, 0, sizeof(double) * p->dims);
-	for (t = 0; t < p->num_trees; t++)
-		if (forest->trees[t].root != RCF_NIL)
-			tree_attribution(&forest->trees[t], q, p->dims, forest->inv_depth,
-							 hv, lv, high, low);
-	scale_vectors(high, low, p->dims, 1.0 / p->num_trees);
+	for (t = 0; t < p->num_trees; t += SCORE_GROUP)
+	{
+		n = (p->num_trees - t < SCORE_GROUP) ? p->num_trees - t : SCORE_GROUP;
+		group_descend(forest->trees + t, n, q, p->dims, slot, depth);
+		for (j = 0; j < n; j++)
+			if (slot[j] >= 0)
+				points_attribution(&forest->trees[t + j], 1, q, p->dims,
+								   &slot[j], &depth[j], forest->inv_depth,
+								   scratch, high, low);
+	}
+	for (d = 0; d < p->dims; d++)
+	{
+		high[d] /= p->num_trees;
+		low[d] /= p->num_trees;
+	}
 }
