@@ -245,9 +245,8 @@ rcf_forest_decode(const uint8_t *buf, size_t len,
 /*--- Score and attribution --------------------------------------------------*/
 
 /*
- * Distance from q to a box summed over dimensions; *span gets the side sum
- * of the box merged with q, which is the box's side sum plus that distance.
- * When "parts" is not NULL, parts[d] gets how far q lies above the box in
+ * Distance from q to a box summed over dimensions; *sides gets the box's
+ * side sum (the box merged with q has sides plus that distance).  When "parts" is not NULL, parts[d] gets how far q lies above the box in
  * dimension d and parts[dims + d] how far below (one of them is 0).
  *
  * This is the hot loop of scoring.  It is branch-free (the comparisons are
@@ -258,7 +257,7 @@ rcf_forest_decode(const uint8_t *buf, size_t len,
  */
 static inline __attribute__((always_inline)) double
 box_gap_parts(const float *lo, const float *hi, const float *q, int32_t dims,
-			  double *span, double *parts)
+			  double *sides_sum, double *parts)
 {
 	double		gap[2],
 				sides[2];
@@ -305,16 +304,16 @@ box_gap_parts(const float *lo, const float *hi, const float *q, int32_t dims,
 			parts[dims + d] = below;
 		}
 	}
-	*span = (sides[0] + sides[1]) + (gap[0] + gap[1]);
+	*sides_sum = sides[0] + sides[1];
 	return gap[0] + gap[1];
 }
 
 /* box_gap_parts without the parts */
 static inline double
 box_gap(const float *lo, const float *hi, const float *q, int32_t dims,
-		double *span)
+		double *sides)
 {
-	return box_gap_parts(lo, hi, q, dims, span, NULL);
+	return box_gap_parts(lo, hi, q, dims, sides, NULL);
 }
 
 /*
@@ -324,10 +323,10 @@ box_gap(const float *lo, const float *hi, const float *q, int32_t dims,
 static inline double
 separation(const float *lo, const float *hi, const float *q, int32_t dims)
 {
-	double		span;
-	double		gap = box_gap(lo, hi, q, dims, &span);
+	double		sides;
+	double		gap = box_gap(lo, hi, q, dims, &sides);
 
-	return gap > 0 ? gap / span : 0.0;
+	return gap > 0 ? gap / (sides + gap) : 0.0;
 }
 
 /* scoreSeen of RCF-by-aws, damped by the share of the leaf in the tree */
@@ -622,12 +621,16 @@ add_parts(const double *parts, int32_t dims, double c, double *s)
  * A seen point splits its leaf score evenly over all 2 * dims parts; an
  * unseen one splits the leaf term by its distance to the leaf point per
  * dimension and direction.  Each internal node on the way up mixes like the
- * scalar score: the vectors become (1 - p) times themselves plus p times
- * the node's term, spread by q's distance to the node's box.  The walk keeps
- * the vectors divided by the product of the (1 - p) so far ("keep") and
- * multiplies once at the end, so a node costs one multiply-add per
- * dimension, not a rescaling of both vectors.  The walks of the n points go
- * in lockstep, as in points_walk_up.
+ * scalar score: with p = gap / span, the separation probability, the
+ * vectors become (1 - p) = sides / span times themselves plus p times the
+ * node's term, inv / gap times q's distances to the box.
+ *
+ * Rather than rescaling both vectors at every node, the walk keeps them
+ * multiplied by "grow", the product of the span / sides so far, and divides
+ * once at the end: a node then adds inv * grow / sides times its distances,
+ * one multiply-add per dimension, and costs one division (of span * sides,
+ * whose reciprocal gives both 1 / sides and 1 / span).  The walks of the n
+ * points go in lockstep, as in points_walk_up.
  */
 static void
 points_attribution(const RcfTree *t, int32_t n, const float *q, int32_t dims,
@@ -636,7 +639,7 @@ points_attribution(const RcfTree *t, int32_t n, const float *q, int32_t dims,
 {
 	double	   *parts = scratch + (size_t) n * 2 * dims;
 	int32_t		node[SCORE_GROUP];
-	double		keep[SCORE_GROUP];
+	double		grow[SCORE_GROUP];
 	int32_t		live[SCORE_GROUP];
 	int32_t		nlive = 0;
 	int32_t		j,
@@ -646,11 +649,11 @@ points_attribution(const RcfTree *t, int32_t n, const float *q, int32_t dims,
 	{
 		const float *qj = q + (size_t) j * dims;
 		const float *pt = leaf_point(t, slot[j], dims);
-		double	   *sh = scratch + (size_t) j * 2 * dims;
-		double		span,
+		double	   *s = scratch + (size_t) j * 2 * dims;
+		double		sides,
 					gap;
 
-		keep[j] = 1.0;
+		grow[j] = 1.0;
 		node[j] = RCF_NIL;
 		if (points_equal(qj, pt, dims))
 		{
@@ -658,12 +661,12 @@ points_attribution(const RcfTree *t, int32_t n, const float *q, int32_t dims,
 				(2.0 * dims);
 
 			for (d = 0; d < 2 * dims; d++)
-				sh[d] = part;
+				s[d] = part;
 			continue;
 		}
-		gap = box_gap_parts(pt, pt, qj, dims, &span, parts);
-		memset(sh, 0, sizeof(double) * 2 * dims);
-		add_parts(parts, dims, inv[depth[j]] / gap, sh);
+		gap = box_gap_parts(pt, pt, qj, dims, &sides, parts);
+		memset(s, 0, sizeof(double) * 2 * dims);
+		add_parts(parts, dims, inv[depth[j]] / gap, s);
 		node[j] = leaf_at(t, slot[j])->parent;
 		if (node[j] != RCF_NIL)
 			live[nlive++] = j;
@@ -674,36 +677,31 @@ points_attribution(const RcfTree *t, int32_t n, const float *q, int32_t dims,
 
 		for (int32_t a = 0; a < nlive; a++)
 		{
-			const float *qj,
-					   *lo;
-			double	   *sh;
-			double		span,
+			const float *lo;
+			double	   *s;
+			double		sides,
+						span,
 						gap,
-						prob;
+						r;
 
 			j = live[a];
-			qj = q + (size_t) j * dims;
 			lo = node_lo(t, node[j], dims);
-			gap = box_gap_parts(lo, lo + dims, qj, dims, &span, parts);
+			gap = box_gap_parts(lo, lo + dims, q + (size_t) j * dims, dims,
+								&sides, parts);
 			depth[j]--;
 			if (gap == 0.0)
 				continue;		/* q is inside this box and all above */
-			prob = gap / span;
-			sh = scratch + (size_t) j * 2 * dims;
-			keep[j] *= 1.0 - prob;
-			if (keep[j] == 0.0)
+			s = scratch + (size_t) j * 2 * dims;
+			span = sides + gap;
+			r = 1.0 / (span * sides);
+			add_parts(parts, dims, inv[depth[j]] * grow[j] * span * r, s);
+			grow[j] *= span * span * r;
+			if (grow[j] > 0x1p400)
 			{
-				/* p rounded to 1: nothing below counts any more */
-				memset(sh, 0, sizeof(double) * 2 * dims);
-				keep[j] = 1.0;
-			}
-			add_parts(parts, dims, prob * inv[depth[j]] / (gap * keep[j]), sh);
-			if (keep[j] < 0x1p-500)
-			{
-				/* folds keep in before the divisions above could overflow */
+				/* divides it in before it could overflow */
 				for (d = 0; d < 2 * dims; d++)
-					sh[d] *= keep[j];
-				keep[j] = 1.0;
+					s[d] /= grow[j];
+				grow[j] = 1.0;
 			}
 			node[j] = t->nparent[node[j]];
 			if (node[j] != RCF_NIL)
@@ -713,13 +711,13 @@ points_attribution(const RcfTree *t, int32_t n, const float *q, int32_t dims,
 	}
 	for (j = 0; j < n; j++)
 	{
-		const double *sh = scratch + (size_t) j * 2 * dims;
-		double		f = keep[j] * t->norm;
+		const double *s = scratch + (size_t) j * 2 * dims;
+		double		f = t->norm / grow[j];
 
 		for (d = 0; d < dims; d++)
 		{
-			high[(size_t) j * dims + d] += sh[d] * f;
-			low[(size_t) j * dims + d] += sh[dims + d] * f;
+			high[(size_t) j * dims + d] += s[d] * f;
+			low[(size_t) j * dims + d] += s[dims + d] * f;
 		}
 	}
 }
