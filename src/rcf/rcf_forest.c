@@ -245,6 +245,36 @@ rcf_forest_decode(const uint8_t *buf, size_t len,
 /*--- Score and attribution --------------------------------------------------*/
 
 /*
+ * How far q lies outside a box in dimension d (below plus above, one of them
+ * 0); parts as in box_gap_parts
+ */
+static inline double
+dim_gap(const float *lo, const float *hi, const float *q, int32_t dims,
+		int32_t d, double *parts)
+{
+	double		below = (double) lo[d] - q[d];
+	double		above = (double) q[d] - hi[d];
+
+	below = below > 0.0 ? below : 0.0;
+	above = above > 0.0 ? above : 0.0;
+	if (parts != NULL)
+	{
+		parts[d] = above;
+		parts[dims + d] = below;
+	}
+	return below + above;
+}
+
+#ifdef __SSE2__
+/* two floats from p, as doubles */
+static inline __m128d
+load_two(const float *p)
+{
+	return _mm_cvtps_pd(_mm_castsi128_ps(_mm_loadl_epi64((const __m128i *) p)));
+}
+#endif
+
+/*
  * Distance from q to a box summed over dimensions; *sides gets the box's
  * side sum (the box merged with q has sides plus that distance).  When "parts" is not NULL, parts[d] gets how far q lies above the box in
  * dimension d and parts[dims + d] how far below (one of them is 0).
@@ -259,53 +289,56 @@ static inline __attribute__((always_inline)) double
 box_gap_parts(const float *lo, const float *hi, const float *q, int32_t dims,
 			  double *sides_sum, double *parts)
 {
-	double		gap[2],
-				sides[2];
+	double		gap0 = 0.0,
+				gap1 = 0.0,
+				sides0 = 0.0,
+				sides1 = 0.0;
 	int32_t		d = 0;
 
 #ifdef __SSE2__
-	__m128d		zero = _mm_setzero_pd();
-	__m128d		g = zero,
-				s = zero;
+	if (dims >= 2)
+	{
+		__m128d		zero = _mm_setzero_pd();
+		__m128d		gap = zero,
+					sides = zero;
 
+		for (; d + 2 <= dims; d += 2)
+		{
+			__m128d		l = load_two(lo + d);
+			__m128d		h = load_two(hi + d);
+			__m128d		x = load_two(q + d);
+			__m128d		below = _mm_max_pd(_mm_sub_pd(l, x), zero);
+			__m128d		above = _mm_max_pd(_mm_sub_pd(x, h), zero);
+
+			gap = _mm_add_pd(gap, _mm_add_pd(below, above));
+			sides = _mm_add_pd(sides, _mm_sub_pd(h, l));
+			if (parts != NULL)
+			{
+				_mm_storeu_pd(parts + d, above);
+				_mm_storeu_pd(parts + dims + d, below);
+			}
+		}
+		gap0 = _mm_cvtsd_f64(gap);
+		gap1 = _mm_cvtsd_f64(_mm_unpackhi_pd(gap, gap));
+		sides0 = _mm_cvtsd_f64(sides);
+		sides1 = _mm_cvtsd_f64(_mm_unpackhi_pd(sides, sides));
+	}
+#else
 	for (; d + 2 <= dims; d += 2)
 	{
-		__m128d		l = _mm_cvtps_pd(_mm_castsi128_ps(_mm_loadl_epi64((const __m128i *) (lo + d))));
-		__m128d		h = _mm_cvtps_pd(_mm_castsi128_ps(_mm_loadl_epi64((const __m128i *) (hi + d))));
-		__m128d		x = _mm_cvtps_pd(_mm_castsi128_ps(_mm_loadl_epi64((const __m128i *) (q + d))));
-		__m128d		below = _mm_max_pd(_mm_sub_pd(l, x), zero);
-		__m128d		above = _mm_max_pd(_mm_sub_pd(x, h), zero);
-
-		g = _mm_add_pd(g, _mm_add_pd(below, above));
-		s = _mm_add_pd(s, _mm_sub_pd(h, l));
-		if (parts != NULL)
-		{
-			_mm_storeu_pd(parts + d, above);
-			_mm_storeu_pd(parts + dims + d, below);
-		}
+		gap0 += dim_gap(lo, hi, q, dims, d, parts);
+		gap1 += dim_gap(lo, hi, q, dims, d + 1, parts);
+		sides0 += (double) hi[d] - lo[d];
+		sides1 += (double) hi[d + 1] - lo[d + 1];
 	}
-	_mm_storeu_pd(gap, g);
-	_mm_storeu_pd(sides, s);
-#else
-	gap[0] = gap[1] = sides[0] = sides[1] = 0.0;
 #endif
-	for (; d < dims; d++)
+	if (d < dims)
 	{
-		double		below = (double) lo[d] - q[d];
-		double		above = (double) q[d] - hi[d];
-
-		below = below > 0.0 ? below : 0.0;
-		above = above > 0.0 ? above : 0.0;
-		gap[d & 1] += below + above;
-		sides[d & 1] += (double) hi[d] - lo[d];
-		if (parts != NULL)
-		{
-			parts[d] = above;
-			parts[dims + d] = below;
-		}
+		gap0 += dim_gap(lo, hi, q, dims, d, parts);
+		sides0 += (double) hi[d] - lo[d];
 	}
-	*sides_sum = sides[0] + sides[1];
-	return gap[0] + gap[1];
+	*sides_sum = sides0 + sides1;
+	return gap0 + gap1;
 }
 
 /* box_gap_parts without the parts */
