@@ -494,39 +494,103 @@ rcf_forest_score(const RcfForest *forest, const double *point)
 	return sum / p->num_trees;
 }
 
+/* the points of a batch that reached one node, for batch_descend */
+typedef struct DescentRange
+{
+	int32_t		ref;			/* the node (or leaf) */
+	int32_t		begin;			/* its points: order[begin .. end) */
+	int32_t		end;
+	int32_t		depth;
+} DescentRange;
+
+/* Scratch of batch_descend over a batch of points, and what it finds */
+typedef struct Descent
+{
+	int32_t    *order;			/* the points, grouped by node as they descend */
+	int32_t    *right;			/* those going right at the node in hand */
+	DescentRange *stack;		/* nodes still to split, at most a path long */
+	int32_t    *slot;			/* per point: the leaf it reached */
+	int32_t    *depth;			/* per point: that leaf's depth */
+} Descent;
+
+/* scratch for batches of n points through the trees of a forest */
+static void
+descent_alloc(Descent *ds, const RcfForest *f, int32_t n)
+{
+	const RcfAllocator *a = &f->allocator;
+	size_t		ints = sizeof(int32_t) * (n > 0 ? n : 1);
+
+	ds->order = pi_alloc(a, ints);
+	ds->right = pi_alloc(a, ints);
+	ds->slot = pi_alloc(a, ints);
+	ds->depth = pi_alloc(a, ints);
+	/* a tree holds at most sample_size points, so a path is shorter */
+	ds->stack = pi_alloc(a, sizeof(DescentRange) * (f->params.sample_size + 1));
+}
+
+static void
+descent_free(Descent *ds, const RcfForest *f)
+{
+	const RcfAllocator *a = &f->allocator;
+
+	pi_free(a, ds->order);
+	pi_free(a, ds->right);
+	pi_free(a, ds->slot);
+	pi_free(a, ds->depth);
+	pi_free(a, ds->stack);
+}
+
 /*
- * Descends n points (queries q, dims apart) through one non-empty tree at
- * once, level by level, so that their loads overlap; slot and depth get
- * each point's leaf and depth.
+ * Descends n points (queries q, dims apart) through one non-empty tree,
+ * node by node rather than point by point: each node splits the points that
+ * reached it into those at or below its cut and those above, in a
+ * branch-free loop over them, so a node is read once per batch and no point
+ * chases pointers alone.  Sets ds->slot and ds->depth of every point.
  */
 static void
-points_descend(const RcfTree *t, int32_t n, const float *q, int32_t dims,
-			   int32_t *slot, int32_t *depth)
+batch_descend(const RcfTree *t, int32_t n, const float *q, int32_t dims,
+			  Descent *ds)
 {
-	int32_t		ref[SCORE_GROUP];
-	bool		more = true;
-	int32_t		j;
+	int32_t		top = 0;
+	int32_t		i;
 
-	for (j = 0; j < n; j++)
+	for (i = 0; i < n; i++)
+		ds->order[i] = i;
+	ds->stack[top++] = (DescentRange) {t->root, 0, n, 0};
+	while (top > 0)
 	{
-		ref[j] = t->root;
-		depth[j] = 0;
-	}
-	while (more)
-	{
-		more = false;
-		for (j = 0; j < n; j++)
-			if (!IS_LEAF(ref[j]))
+		DescentRange r = ds->stack[--top];
+		const RcfNode *nd;
+		int32_t		nl = 0,
+					nr = 0;
+
+		if (IS_LEAF(r.ref))
+		{
+			for (i = r.begin; i < r.end; i++)
 			{
-				const RcfNode *nd = node_at(t, ref[j]);
-
-				ref[j] = (&nd->left)[q[(size_t) j * dims + nd->dim] > nd->cut];
-				depth[j]++;
-				more = true;
+				ds->slot[ds->order[i]] = LEAF_SLOT(r.ref);
+				ds->depth[ds->order[i]] = r.depth;
 			}
+			continue;
+		}
+		nd = node_at(t, r.ref);
+		for (i = r.begin; i < r.end; i++)
+		{
+			int32_t		x = ds->order[i];
+			bool		above = q[(size_t) x * dims + nd->dim] > nd->cut;
+
+			/* order[] is rewritten behind the reading, never ahead of it */
+			ds->right[nr] = x;
+			nr += above;
+			ds->order[r.begin + nl] = x;
+			nl += !above;
+		}
+		memcpy(ds->order + r.begin + nl, ds->right, sizeof(int32_t) * nr);
+		if (nr > 0)
+			ds->stack[top++] = (DescentRange) {nd->right, r.begin + nl, r.end, r.depth + 1};
+		if (nl > 0)
+			ds->stack[top++] = (DescentRange) {nd->left, r.begin, r.begin + nl, r.depth + 1};
 	}
-	for (j = 0; j < n; j++)
-		slot[j] = LEAF_SLOT(ref[j]);
 }
 
 /*
@@ -601,12 +665,12 @@ rcf_forest_score_many(const RcfForest *forest, int32_t n, const double *points,
 	const RcfParams *p = &forest->params;
 	size_t		dims = (size_t) p->dims;
 	float	   *q = pi_alloc(&forest->allocator, sizeof(float) * dims * (n > 0 ? n : 1));
-	int32_t		slot[SCORE_GROUP];
-	int32_t		depth[SCORE_GROUP];
+	Descent		ds;
 	int32_t		t,
 				i,
 				m;
 
+	descent_alloc(&ds, forest, n);
 	forest_queries(forest, n, points, q);
 	for (i = 0; i < n; i++)
 		scores[i] = 0.0;
@@ -616,16 +680,17 @@ rcf_forest_score_many(const RcfForest *forest, int32_t n, const double *points,
 
 		if (tree->root == RCF_NIL)
 			continue;
+		batch_descend(tree, n, q, p->dims, &ds);
 		for (i = 0; i < n; i += SCORE_GROUP)
 		{
 			m = (n - i < SCORE_GROUP) ? n - i : SCORE_GROUP;
-			points_descend(tree, m, q + i * dims, p->dims, slot, depth);
-			points_walk_up(tree, m, q + i * dims, p->dims, slot, depth,
-						   forest->inv_depth, scores + i);
+			points_walk_up(tree, m, q + i * dims, p->dims, ds.slot + i,
+						   ds.depth + i, forest->inv_depth, scores + i);
 		}
 	}
 	for (i = 0; i < n; i++)
 		scores[i] /= p->num_trees;
+	descent_free(&ds, forest);
 	pi_free(&forest->allocator, q);
 }
 
@@ -769,12 +834,12 @@ rcf_forest_attribution_many(const RcfForest *forest, int32_t n,
 	float	   *q = pi_alloc(&forest->allocator, sizeof(float) * values);
 	double	   *scratch = pi_alloc(&forest->allocator,
 								   sizeof(double) * 2 * dims * (SCORE_GROUP + 1));
-	int32_t		slot[SCORE_GROUP];
-	int32_t		depth[SCORE_GROUP];
+	Descent		ds;
 	int32_t		t,
 				i,
 				m;
 
+	descent_alloc(&ds, forest, n);
 	forest_queries(forest, n, points, q);
 	memset(high, 0, sizeof(double) * dims * n);
 	memset(low, 0, sizeof(double) * dims * n);
@@ -784,13 +849,13 @@ rcf_forest_attribution_many(const RcfForest *forest, int32_t n,
 
 		if (tree->root == RCF_NIL)
 			continue;
+		batch_descend(tree, n, q, p->dims, &ds);
 		for (i = 0; i < n; i += SCORE_GROUP)
 		{
 			m = (n - i < SCORE_GROUP) ? n - i : SCORE_GROUP;
-			points_descend(tree, m, q + i * dims, p->dims, slot, depth);
-			points_attribution(tree, m, q + i * dims, p->dims, slot, depth,
-							   forest->inv_depth, scratch, high + i * dims,
-							   low + i * dims);
+			points_attribution(tree, m, q + i * dims, p->dims, ds.slot + i,
+							   ds.depth + i, forest->inv_depth, scratch,
+							   high + i * dims, low + i * dims);
 		}
 	}
 	for (i = 0; i < (int32_t) (n * dims); i++)
@@ -798,6 +863,7 @@ rcf_forest_attribution_many(const RcfForest *forest, int32_t n,
 		high[i] /= p->num_trees;
 		low[i] /= p->num_trees;
 	}
+	descent_free(&ds, forest);
 	pi_free(&forest->allocator, scratch);
 	pi_free(&forest->allocator, q);
 }
