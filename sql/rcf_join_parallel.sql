@@ -56,8 +56,8 @@ ANALYZE rcf_jp_none;
 SELECT count(*), count(rcf_score(m, p))
 FROM rcf_jp_points LEFT JOIN rcf_jp_none ON true;
 
--- no JIT for 200,000 scores: the plan's cost stays under jit_above_cost,
--- where the former COST 1000 crossed it
+-- no JIT for 200,000 scores row by row (batching off): the plan's cost
+-- stays under jit_above_cost, where the former COST 1000 crossed it
 CREATE FUNCTION rcf_jp_jit(query text) RETURNS bool LANGUAGE plpgsql AS $$
 DECLARE
 	line text;
@@ -71,12 +71,26 @@ BEGIN
 END $$;
 SET jit = on;
 SET jit_above_cost = 100000;
+SET pg_infer.batching = off;
 SELECT rcf_jp_jit('SELECT sum(rcf_score(m, p)) FROM rcf_jp_model,
 	(SELECT p FROM rcf_jp_points, generate_series(1, 10)) AS t') AS jit;
 ALTER FUNCTION rcf_score(rcf_model, float8[]) COST 1000;
 SELECT rcf_jp_jit('SELECT sum(rcf_score(m, p)) FROM rcf_jp_model,
 	(SELECT p FROM rcf_jp_points, generate_series(1, 10)) AS t') AS jit_at_cost_1000;
 ALTER FUNCTION rcf_score(rcf_model, float8[]) COST 100;
+RESET pg_infer.batching;
+
+-- batched, no JIT at any cost: the plan's time goes to the models' C code,
+-- unless pg_infer.local_batch_jit is on; a plan without local models is
+-- compiled at the same threshold (this needs PostgreSQL's JIT provider,
+-- which Debian's package installs)
+SET jit_above_cost = 0;
+SELECT rcf_jp_jit('SELECT sum(p[1]) FROM rcf_jp_model, rcf_jp_points') AS plain,
+       rcf_jp_jit('SELECT sum(rcf_score(m, p)) FROM rcf_jp_model, rcf_jp_points') AS batched,
+       rcf_jp_jit('SELECT sum((rcf_attribution(m, p)).high[1]) FROM rcf_jp_model, rcf_jp_points') AS batched_attribution;
+SET pg_infer.local_batch_jit = on;
+SELECT rcf_jp_jit('SELECT sum(rcf_score(m, p)) FROM rcf_jp_model, rcf_jp_points') AS batched_jit_allowed;
+RESET pg_infer.local_batch_jit;
 RESET jit;
 RESET jit_above_cost;
 

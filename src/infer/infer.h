@@ -21,6 +21,7 @@
 extern int	infer_batch_size;			/* pg_infer.batch_size */
 extern int	infer_max_payload;			/* pg_infer.max_payload_bytes */
 extern bool infer_batching;				/* pg_infer.batching */
+extern bool infer_local_batch_jit;		/* pg_infer.local_batch_jit */
 extern int	infer_content_type;			/* pg_infer.content_type (CodecFormat) */
 extern int	infer_accept;				/* pg_infer.accept (CodecFormat) */
 extern char *infer_json_field;			/* pg_infer.json_field */

@@ -19,6 +19,7 @@
 int			infer_batch_size = 500;
 int			infer_max_payload = MAX_PAYLOAD_LIMIT;
 bool		infer_batching = true;
+bool		infer_local_batch_jit = false;
 int			infer_content_type = CODEC_CSV;
 int			infer_accept = -1;
 char	   *infer_json_field = NULL;
@@ -83,6 +84,11 @@ InferInit(void)
 	DefineCustomBoolVariable("pg_infer.batching",
 							 "Batches endpoint function calls in queries into few requests, and local model scoring (rcf_score, rcf_attribution) into chunks.",
 							 NULL, &infer_batching, true, PGC_USERSET, 0,
+							 NULL, NULL, NULL);
+	DefineCustomBoolVariable("pg_infer.local_batch_jit",
+							 "Lets a plan that scores local models in batches use JIT compilation.",
+							 "Off: such a plan spends its time in the models' C code, which JIT does not compile.",
+							 &infer_local_batch_jit, false, PGC_USERSET, 0,
 							 NULL, NULL, NULL);
 	DefineCustomEnumVariable("pg_infer.content_type",
 							 "Content type of inference requests.",

@@ -32,6 +32,7 @@
 
 #include "catalog/pg_type.h"
 #include "executor/executor.h"
+#include "jit/jit.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/planner.h"
@@ -53,6 +54,7 @@ typedef struct SplitState
 typedef struct BatchContext
 {
 	int			next_plan_id;	/* plan_node_id for new nodes */
+	bool		local_calls;	/* a local model's calls were batched */
 } BatchContext;
 
 /*
@@ -65,6 +67,18 @@ static planner_hook_type prev_planner_hook = NULL;
 
 /* The sagemaker language's OID, looked up once per planner hook run */
 static Oid	batch_language = InvalidOid;
+
+/* Notes in the context whether calls about to be batched call local models */
+static void
+NoteLocalCalls(BatchContext *context, List *calls)
+{
+	ListCell   *lc;
+
+	foreach(lc, calls)
+		if (InferCallKindOf(((FuncExpr *) lfirst(lc))->funcid,
+							batch_language) == INFER_CALL_LOCAL)
+			context->local_calls = true;
+}
 
 /* Whether an expression is a call that can be batched */
 static bool
@@ -401,6 +415,7 @@ SplitNode(Plan *plan, BatchContext *context)
 												   foreach_current_index(lc) + 1,
 												   NULL, false));
 	plan->qual = kept_quals;
+	NoteLocalCalls(context, state.calls);
 	return Numbered(InferMakeBatchScan(plan, state.calls, tlist, quals),
 					context);
 }
@@ -511,6 +526,7 @@ BatchAggregateInput(Plan *plan, BatchContext *context)
 	}
 	plan->targetlist = (List *) PlaceResults((Node *) tlist, &place);
 	plan->qual = (List *) PlaceResults((Node *) qual, &place);
+	NoteLocalCalls(context, state.calls);
 	plan->lefttree = Numbered(InferMakeBatchScan(input, state.calls, scan_tlist,
 												 NIL),
 							  context);
@@ -682,6 +698,7 @@ InferPlanner(Query *parse, const char *query_string, int cursorOptions,
 		return stmt;
 
 	context.next_plan_id = MaxPlanId(stmt->planTree) + 1;
+	context.local_calls = false;
 	foreach(lc, stmt->subplans)
 		context.next_plan_id = Max(context.next_plan_id, MaxPlanId(lfirst(lc)) + 1);
 	backward = NeedsBackward(stmt, cursorOptions);
@@ -689,6 +706,17 @@ InferPlanner(Query *parse, const char *query_string, int cursorOptions,
 	BatchPlanList(stmt->subplans, &context);
 	if (backward && !ExecSupportsBackwardScan(stmt->planTree))
 		stmt->planTree = Materialized(stmt->planTree, &context);
+
+	/*
+	 * A plan that scores local models in batches spends its time in the
+	 * models' C code, which JIT does not compile; around it are a few
+	 * expressions a row.  Its cost counts the model calls (and in the join
+	 * form PostgreSQL's guess of 1,360 rows for a model table never
+	 * analyzed), so it passes JIT's thresholds: measured, compiling took
+	 * some 0.2 s in each process and gained nothing.
+	 */
+	if (context.local_calls && !infer_local_batch_jit)
+		stmt->jitFlags = PGJIT_NONE;
 	return stmt;
 }
 
