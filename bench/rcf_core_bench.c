@@ -32,35 +32,25 @@ now(void)
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-/* deterministic uniform in [0, 1) */
-static double
-uniform(uint64_t *state)
-{
-	*state = *state * 6364136223846793005ULL + 1442695040888963407ULL;
-	return (double) (*state >> 11) * 0x1.0p-53;
-}
-
-/* N points: two Gaussian clusters plus 0.1% uniform outliers */
+/*
+ * N points of 4 dimensions: those of the speed table of bench/rcf_bench.sql
+ * (the SQL benchmark's data), one planted outlier in every 10,000
+ */
 static double *
 make_data(int n)
 {
 	double	   *x = malloc(sizeof(double) * DIMS * n);
-	uint64_t	state = 42;
-	int			i,
-				d;
+	int64_t		i;
 
-	for (i = 0; i < n; i++)
-		for (d = 0; d < DIMS; d++)
-		{
-			double		u1 = uniform(&state) + 1e-12,
-						u2 = uniform(&state);
-			double		g = sqrt(-2 * log(u1)) * cos(2 * M_PI * u2);
+	for (i = 1; i <= n; i++)
+	{
+		double	   *p = x + (i - 1) * DIMS;
 
-			if (i % 1000 == 999)
-				x[i * DIMS + d] = uniform(&state) * 20 - 10;
-			else
-				x[i * DIMS + d] = g + ((i % 2) ? 3.0 : -3.0);
-		}
+		p[0] = sin(i * 0.001) + ((i * 7919) % 1000) / 5000.0;
+		p[1] = cos(i * 0.001) + ((i * 104729) % 1000) / 5000.0;
+		p[2] = ((i * 31337) % 10007) / 10007.0;
+		p[3] = (i % 10000 == 0) ? 5.0 : ((i * 65537) % 997) / 997.0;
+	}
 	return x;
 }
 
