@@ -11,13 +11,14 @@
  * box, and the anomaly score as expected inverse depth with damping for
  * duplicates, normalised by log2(tree mass + 1).
  *
- * Scoring is bound by memory latency (a forest of 100 x 256 points is about
- * 2 MB), so trees are descended SCORE_GROUP at a time, level by level, and
- * what the walk back up will read is prefetched.  Scoring many points at
- * once goes tree by tree instead: a tree (some 25 kB at 4 dimensions) stays
- * in the nearest cache while every point of the batch descends it, and the
- * points descend SCORE_GROUP at a time.  Each point's tree scores are
- * added in tree order either way, so both give the same bits.
+ * Scoring one point is bound by memory latency (a forest of 100 x 256
+ * points is about 2 MB), so trees are descended SCORE_GROUP at a time, level
+ * by level, and what the walk back up will read is prefetched.  Scoring many
+ * points at once goes tree by tree instead: a tree (some 25 kB at 4
+ * dimensions) stays in the nearest cache while the batch descends it node by
+ * node (each node splits the points that reached it), and the walks back up
+ * go SCORE_GROUP points at a time.  Each point's tree scores are added in
+ * tree order either way, so both give the same bits.
  *
  * Choices the contract leaves open:
  *	- each tree's score is normalised by log2(its mass + 1), as RCF-by-aws
@@ -275,8 +276,9 @@ load_two(const float *p)
 #endif
 
 /*
- * Distance from q to a box summed over dimensions; *sides gets the box's
- * side sum (the box merged with q has sides plus that distance).  When "parts" is not NULL, parts[d] gets how far q lies above the box in
+ * Distance from q to a box summed over dimensions; *sides_sum gets the
+ * box's side sum (the box merged with q has that plus the distance).  When
+ * "parts" is not NULL, parts[d] gets how far q lies above the box in
  * dimension d and parts[dims + d] how far below (one of them is 0).
  *
  * This is the hot loop of scoring.  It is branch-free (the comparisons are
