@@ -34,7 +34,7 @@ if [ -n "${PG_INFER_AB_INSIDE:-}" ]; then
 		-c "CREATE TABLE series AS SELECT i, 10 + 2 * sin(i * 2 * pi() / 288) + ((i * 7919) % 1000) / 1000.0 AS v FROM generate_series(1::bigint, 100000) AS i" \
 		-c "VACUUM ANALYZE series"
 	for k in "${!queries[@]}"; do
-		echo "$PG_INFER_AB_BUILD,$k,$(best_of_sql 3 "${queries[$k]}")"
+		echo "$PG_INFER_AB_BUILD,$k,$(best_of_sql 3 "${queries[$k]}")" >>"$PG_INFER_AB_OUT"
 	done
 	exit 0
 fi
@@ -73,9 +73,10 @@ flock 9
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 for _ in $(seq "$rounds"); do
 	for build in ref this; do
-		PG_INFER_AB_INSIDE=1 PG_INFER_AB_BUILD=$build PGPORT=$(. bench/bench_lib.sh && free_port) \
+		PG_INFER_AB_INSIDE=1 PG_INFER_AB_BUILD=$build PG_INFER_AB_OUT=$work/times.csv \
+			PGPORT=$(. bench/bench_lib.sh && free_port) \
 			private "$build" pg_virtualenv -t -v 15 -o shared_preload_libraries=pg_infer \
-			bash "$0" >>"$work/times.csv"
+			bash "$0"
 	done
 done
 flock -u 9
