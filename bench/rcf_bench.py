@@ -263,7 +263,7 @@ def section(work, command):
              f"({workers['score_subquery']}). The `FROM t, m` plans owe their parallel "
              "form to pg_infer's join path hook (a Materialize over the model table inside "
              "the parallel nested loop). The serial plan of `FROM t, m` uses JIT: "
-             f"{'yes' if 'JIT' in serial_plan else 'no'} (rcf_score is COST 100). "
+             f"{'yes' if 'JIT' in serial_plan else 'no'} (rcf_score is COST 100, and pg_infer does not JIT-compile plans with a Local Batch node). "
              "The calls are batched (a `Local Batch` node scoring 1,000-row chunks tree "
              "by tree) in the serial `FROM t, m` plan: "
              f"{'yes' if 'Local Batch' in serial_plan else 'NO'}; in the parallel one: "
