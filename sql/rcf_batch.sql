@@ -24,7 +24,8 @@ FROM rcf_batch_points, generate_series(0, 1) AS k GROUP BY k;
 ANALYZE rcf_batch_model;
 
 -- the plans: a Local Batch node under the aggregate, above the select
--- list's node (a filter that the planner makes a join condition stays per row)
+-- list's node (a filter that the planner makes an inner join's condition is
+-- batched by the same node)
 SET max_parallel_workers_per_gather = 0;
 EXPLAIN (COSTS OFF)
 SELECT sum(rcf_score(m, p)) FROM rcf_batch_points, rcf_batch_model WHERE k = 0;
@@ -72,6 +73,33 @@ SELECT k, count(*) FILTER (WHERE rcf_score(m, p) > 2.5) AS high,
 FROM rcf_batch_points JOIN rcf_batch_model ON k = i % 2 GROUP BY k ORDER BY k;
 SELECT k, count(*) FILTER (WHERE rcf_score(m, p) > 2.5)
 FROM rcf_batch_points, rcf_batch_model GROUP BY k ORDER BY k;
+
+-- an inner join's condition is batched, an outer join's stays per row (it
+-- decides which rows are null-extended), and an inner join that stops at an
+-- outer row's first match keeps its condition too; all give the rows of
+-- row-by-row scoring
+EXPLAIN (COSTS OFF)
+SELECT count(*) FROM rcf_batch_points JOIN rcf_batch_model ON k = 0 AND rcf_score(m, p) > 1;
+EXPLAIN (COSTS OFF)
+SELECT count(*) FROM rcf_batch_points LEFT JOIN rcf_batch_model ON k = 0 AND rcf_score(m, p) > 1;
+CREATE UNIQUE INDEX rcf_batch_model_k ON rcf_batch_model (k);
+EXPLAIN (COSTS OFF)
+SELECT count(*) FROM rcf_batch_points JOIN rcf_batch_model ON k = i % 2 AND rcf_score(m, p) > 1;
+DROP INDEX rcf_batch_model_k;
+CREATE FUNCTION rcf_batch_joins() RETURNS TABLE (inner_rows bigint, inner_sum bigint,
+	outer_rows bigint, outer_matched bigint, outer_sum bigint) LANGUAGE sql AS $$
+	SELECT (SELECT count(*) FROM rcf_batch_points JOIN rcf_batch_model
+	        ON k = 0 AND rcf_score(m, p) > 1),
+	       (SELECT sum(i) FROM rcf_batch_points JOIN rcf_batch_model
+	        ON k = 0 AND rcf_score(m, p) > 1),
+	       count(*), count(k), sum(i) FILTER (WHERE k IS NOT NULL)
+	FROM rcf_batch_points LEFT JOIN rcf_batch_model ON k = 0 AND rcf_score(m, p) > 1
+$$;
+SELECT * FROM rcf_batch_joins();
+SET pg_infer.batching = off;
+SELECT * FROM rcf_batch_joins();
+RESET pg_infer.batching;
+DROP FUNCTION rcf_batch_joins();
 
 -- LIMIT reads no more rows than it needs; a scrolling cursor goes back
 EXPLAIN (COSTS OFF)

@@ -17,11 +17,13 @@
  *	   (SELECT avg(f(x)) ...): a batch scan between the node and its input
  *	   appends the results as extra input columns.
  *
- * Calls whose arguments call endpoints too, calls in join conditions,
- * calls under nodes that cannot take a custom scan (the inner side of a
- * merge join), and calls in parts of a CASE or COALESCE that are evaluated
- * only for some rows stay as they were: one request per row, made only
- * when PostgreSQL evaluates them.  Calls a parallel plan leaves to the
+ * An inner join's condition counts as its filter.  Calls whose arguments
+ * call endpoints too, calls in the join conditions of outer, semi and anti
+ * joins (and of inner joins that stop at the first match), calls under
+ * nodes that cannot take a custom scan (the inner side of a merge join),
+ * and calls in parts of a CASE or COALESCE that are evaluated only for
+ * some rows stay as they were: one request per row, made only when
+ * PostgreSQL evaluates them.  Calls a parallel plan leaves to the
  * leader's Gather are batched above it.  The batch scan runs forward only:
  * a cursor that could scroll before gets a Material node on top, as the
  * planner gives a SCROLL cursor over a forward-only plan.
@@ -372,6 +374,34 @@ Numbered(Plan *plan, BatchContext *context)
 }
 
 /*
+ * Moves the conjuncts of an inner join's join condition that hold calls to
+ * its filter, where SplitNode batches them.  For an inner join the two are
+ * the same test, made in the same order (the join condition first), unless
+ * the join stops at each outer row's first match (inner_unique): the
+ * planner proved one match with the whole condition, not with what stays.
+ * Outer, semi and anti joins need their condition to tell matches.
+ */
+static void
+LiftJoinFilter(Plan *plan)
+{
+	Join	   *join = (Join *) plan;
+	List	   *kept = NIL;
+	ListCell   *lc;
+
+	if (!(IsA(plan, NestLoop) || IsA(plan, MergeJoin) || IsA(plan, HashJoin)) ||
+		join->jointype != JOIN_INNER || join->inner_unique)
+		return;
+	foreach(lc, join->joinqual)
+	{
+		if (ContainsCall(lfirst(lc), NULL))
+			plan->qual = lappend(plan->qual, lfirst(lc));
+		else
+			kept = lappend(kept, lfirst(lc));
+	}
+	join->joinqual = kept;
+}
+
+/*
  * Batches the calls in a node's targetlist and filter: the node outputs the
  * pieces, and the returned batch scan above it outputs what it did.
  */
@@ -601,7 +631,10 @@ BatchPlan(Plan *plan, BatchContext *context, bool needs_mark)
 	if (IsA(plan, Agg) || IsA(plan, WindowAgg))
 		BatchAggregateInput(plan, context);
 	if (!needs_mark && CanSplit(plan))
+	{
+		LiftJoinFilter(plan);
 		return SplitNode(plan, context);
+	}
 	return plan;
 }
 
