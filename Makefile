@@ -46,6 +46,9 @@ PURE_SRCS += src/rcf/rcf_detector.c src/rcf/rcf_expect.c
 # IMPORT FOREIGN SCHEMA's type inference (federated_s3)
 PURE_SRCS += src/fdw/s3/s3_infer.c
 UNIT_TESTS = $(patsubst %.c,%,$(wildcard test/unit/test_*.c))
+# the forest's tests again with the plain C path of its SSE2 code, which must
+# give the same bits (test_reference_bits)
+UNIT_TESTS += test/unit/test_forest_plain
 UNIT_CFLAGS = -O2 -g -std=gnu11 -Wall -Wextra -Werror -Isrc $(shell xml2-config --cflags)
 # what the pure cores link: json-c (codecs), libcrypto (SigV4), libxml2 (S3 errors)
 PURE_LIBS = -ljson-c -lcrypto -lxml2 -lm
@@ -68,6 +71,9 @@ $(OBJS:.o=.bc): %.bc: %.o
 
 test/unit/%: test/unit/%.c test/unit/unit.h $(PURE_SRCS) $(wildcard src/*/*.h)
 	$(CC) $(UNIT_CFLAGS) -o $@ $< $(PURE_SRCS) $(PURE_LIBS)
+
+test/unit/test_forest_plain: test/unit/test_forest.c test/unit/unit.h $(PURE_SRCS) $(wildcard src/*/*.h)
+	$(CC) $(UNIT_CFLAGS) -U__SSE2__ -o $@ $< $(PURE_SRCS) $(PURE_LIBS)
 
 # the core's timing (bench/rcf_core_bench.c)
 bench/rcf_core_bench: bench/rcf_core_bench.c $(PURE_SRCS) $(wildcard src/*/*.h)

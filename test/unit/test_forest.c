@@ -1064,6 +1064,70 @@ test_huge_decay(void)
 	rcf_sampler_free(leader);
 }
 
+/*
+ * Scores and attributions have the same bits on every machine: the sums of
+ * box distances go in two lanes in a fixed order, which SSE2 computes two
+ * at a time and plain C one at a time.  This file is built twice, as
+ * test_forest and (with -U__SSE2__) test_forest_plain, and both must give
+ * these sums of 3,000 scores and attributions at 1 to 7 dimensions (odd
+ * counts have a last dimension outside the pairs).  They are the bits of
+ * the build that introduced the lanes; a change to the scoring arithmetic
+ * changes them on purpose, and then here.
+ */
+static void
+test_reference_bits(void)
+{
+	static const double want[7][2] = {
+		{0x1.3efa20a34d9bp+11, 0x1.372aa4a60c325p+12},
+		{0x1.4161d1750c014p+11, 0x1.8f5c2d8485d23p+12},
+		{0x1.3f389c84ee8dfp+11, 0x1.e8b90fe8736ap+12},
+		{0x1.430c1f509ecb8p+11, 0x1.2800a149b8681p+13},
+		{0x1.410f479b4cf04p+11, 0x1.56973b37b3146p+13},
+		{0x1.46acc2c89e1dap+11, 0x1.91f1458573f8ap+13},
+		{0x1.4b75993a2d4b4p+11, 0x1.cf344bd61c58ap+13},
+	};
+	static double pts[3000 * 7];
+
+	for (int dims = 1; dims <= 7; dims++)
+	{
+		RcfParams	p = params_of(50, 64, dims, 0, 42);
+		RcfSampler *s = rcf_sampler_create(&p, 0, A);
+		uint64_t	state = 1;
+		size_t		len;
+		uint8_t    *m;
+		RcfForest  *f;
+		double		score = 0,
+					attr = 0,
+					high[7],
+					low[7];
+
+		for (int i = 0; i < 3000; i++)
+			for (int d = 0; d < dims; d++)
+			{
+				state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+				pts[i * dims + d] = (double) (state >> 11) * 0x1p-53 * (d + 1) +
+					(i % 97 == 0 ? 5 : 0);
+			}
+		for (int i = 0; i < 2000; i++)
+			rcf_sampler_add(s, pts + i * dims);
+		m = model_of(s, &len);
+		f = decode(m, len);
+		for (int i = 0; i < 3000; i++)
+		{
+			score += rcf_forest_score(f, pts + i * dims);
+			rcf_forest_attribution(f, pts + i * dims, high, low);
+			for (int d = 0; d < dims; d++)
+				attr += high[d] * (d + 1) + low[d] * (d + 3);
+		}
+		CHECK(score == want[dims - 1][0] && attr == want[dims - 1][1],
+			  "%d dimensions: the reference bits (scores %a, attributions %a)",
+			  dims, score, attr);
+		rcf_forest_free(f);
+		free(m);
+		rcf_sampler_free(s);
+	}
+}
+
 int
 main(void)
 {
@@ -1071,6 +1135,7 @@ main(void)
 
 	CHECK(have_data, "paper data loaded from test/data/rcf/rcf-paper.csv");
 	test_params();
+	test_reference_bits();
 	if (have_data)
 	{
 		test_paper();
