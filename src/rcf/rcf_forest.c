@@ -16,9 +16,9 @@
  * by level, and what the walk back up will read is prefetched.  Scoring many
  * points at once goes tree by tree instead: a tree (some 25 kB at 4
  * dimensions) stays in the nearest cache while the batch descends it node by
- * node (each node splits the points that reached it), and the walks back up
- * go SCORE_GROUP points at a time.  Each point's tree scores are added in
- * tree order either way, so both give the same bits.
+ * node (each node splits the points that reached it), then each point walks
+ * back up.  Each point's tree scores are added in tree order either way, so
+ * both give the same bits.
  *
  * Choices the contract leaves open:
  *	- each tree's score is normalised by log2(its mass + 1), as RCF-by-aws
@@ -595,56 +595,6 @@ batch_descend(const RcfTree *t, int32_t n, const float *q, int32_t dims,
 	}
 }
 
-/*
- * Adds the scores in one tree of n points (queries q, dims apart) that
- * reached the leaves slot[] at depth[] into scores[]: tree_walk_up for each,
- * in lockstep, one node of every walk still going per step, so that the
- * walks' arithmetic chains overlap instead of waiting on each other
- */
-static void
-points_walk_up(const RcfTree *t, int32_t n, const float *q, int32_t dims,
-			   const int32_t *slot, int32_t *depth, const double *inv,
-			   double *scores)
-{
-	int32_t		node[SCORE_GROUP];
-	double		score[SCORE_GROUP];
-	int32_t		live[SCORE_GROUP];
-	int32_t		nlive = 0;
-	int32_t		j;
-
-	for (j = 0; j < n; j++)
-	{
-		score[j] = leaf_score(t, q + (size_t) j * dims, dims, slot[j], depth[j],
-							  inv, &node[j]);
-		if (node[j] != RCF_NIL)
-			live[nlive++] = j;
-	}
-	while (nlive > 0)
-	{
-		int32_t		kept = 0;
-
-		for (int32_t a = 0; a < nlive; a++)
-		{
-			const float *lo;
-			double		prob;
-
-			j = live[a];
-			lo = node_lo(t, node[j], dims);
-			prob = separation(lo, lo + dims, q + (size_t) j * dims, dims);
-			depth[j]--;
-			if (prob == 0.0)
-				continue;
-			score[j] = prob * inv[depth[j]] + (1.0 - prob) * score[j];
-			node[j] = t->nparent[node[j]];
-			if (node[j] != RCF_NIL)
-				live[kept++] = j;
-		}
-		nlive = kept;
-	}
-	for (j = 0; j < n; j++)
-		scores[j] += score[j] * t->norm;
-}
-
 /* the queries of n points, into q (n * dims floats) */
 static void
 forest_queries(const RcfForest *f, int32_t n, const double *points, float *q)
@@ -669,8 +619,7 @@ rcf_forest_score_many(const RcfForest *forest, int32_t n, const double *points,
 	float	   *q = pi_alloc(&forest->allocator, sizeof(float) * dims * (n > 0 ? n : 1));
 	Descent		ds;
 	int32_t		t,
-				i,
-				m;
+				i;
 
 	descent_alloc(&ds, forest, n);
 	forest_queries(forest, n, points, q);
@@ -683,12 +632,9 @@ rcf_forest_score_many(const RcfForest *forest, int32_t n, const double *points,
 		if (tree->root == RCF_NIL)
 			continue;
 		batch_descend(tree, n, q, p->dims, &ds);
-		for (i = 0; i < n; i += SCORE_GROUP)
-		{
-			m = (n - i < SCORE_GROUP) ? n - i : SCORE_GROUP;
-			points_walk_up(tree, m, q + i * dims, p->dims, ds.slot + i,
-						   ds.depth + i, forest->inv_depth, scores + i);
-		}
+		for (i = 0; i < n; i++)
+			scores[i] += tree_walk_up(tree, q + i * dims, p->dims, ds.slot[i],
+									  ds.depth[i], forest->inv_depth);
 	}
 	for (i = 0; i < n; i++)
 		scores[i] /= p->num_trees;
@@ -714,9 +660,9 @@ add_parts(const double *parts, int32_t dims, double c, double *s)
 }
 
 /*
- * Attribution of one tree for n points (queries q, dims apart) that reached
- * the leaves slot[] at depth[], added into high and low (dims per point).
- * Scratch holds 2 * dims doubles per point and 2 * dims more.
+ * Attribution of one non-empty tree for the point q that reached leaf
+ * "slot" at "depth", added into high and low (dims each); s and parts are
+ * scratch of 2 * dims doubles each.
  *
  * A seen point splits its leaf score evenly over all 2 * dims parts; an
  * unseen one splits the leaf term by its distance to the leaf point per
@@ -729,96 +675,62 @@ add_parts(const double *parts, int32_t dims, double c, double *s)
  * multiplied by "grow", the product of the span / sides so far, and divides
  * once at the end: a node then adds inv * grow / sides times its distances,
  * one multiply-add per dimension, and costs one division (of span * sides,
- * whose reciprocal gives both 1 / sides and 1 / span).  The walks of the n
- * points go in lockstep, as in points_walk_up.
+ * whose reciprocal gives both 1 / sides and 1 / span).
  */
 static void
-points_attribution(const RcfTree *t, int32_t n, const float *q, int32_t dims,
-				   const int32_t *slot, int32_t *depth, const double *inv,
-				   double *scratch, double *high, double *low)
+tree_attribution(const RcfTree *t, const float *q, int32_t dims, int32_t slot,
+				 int32_t depth, const double *inv, double *s, double *parts,
+				 double *high, double *low)
 {
-	double	   *parts = scratch + (size_t) n * 2 * dims;
-	int32_t		node[SCORE_GROUP];
-	double		grow[SCORE_GROUP];
-	int32_t		live[SCORE_GROUP];
-	int32_t		nlive = 0;
-	int32_t		j,
+	const float *pt = leaf_point(t, slot, dims);
+	double		grow = 1.0;
+	double		sides,
+				gap,
+				f;
+	int32_t		node,
 				d;
 
-	for (j = 0; j < n; j++)
+	if (points_equal(q, pt, dims))
 	{
-		const float *qj = q + (size_t) j * dims;
-		const float *pt = leaf_point(t, slot[j], dims);
-		double	   *s = scratch + (size_t) j * 2 * dims;
-		double		sides,
-					gap;
-
-		grow[j] = 1.0;
-		node[j] = RCF_NIL;
-		if (points_equal(qj, pt, dims))
-		{
-			double		part = score_seen(t, depth[j], leaf_at(t, slot[j])->mass) /
-				(2.0 * dims);
-
-			for (d = 0; d < 2 * dims; d++)
-				s[d] = part;
-			continue;
-		}
-		gap = box_gap_parts(pt, pt, qj, dims, &sides, parts);
-		memset(s, 0, sizeof(double) * 2 * dims);
-		add_parts(parts, dims, inv[depth[j]] / gap, s);
-		node[j] = leaf_at(t, slot[j])->parent;
-		if (node[j] != RCF_NIL)
-			live[nlive++] = j;
-	}
-	while (nlive > 0)
-	{
-		int32_t		kept = 0;
-
-		for (int32_t a = 0; a < nlive; a++)
-		{
-			const float *lo;
-			double	   *s;
-			double		sides,
-						span,
-						gap,
-						r;
-
-			j = live[a];
-			lo = node_lo(t, node[j], dims);
-			gap = box_gap_parts(lo, lo + dims, q + (size_t) j * dims, dims,
-								&sides, parts);
-			depth[j]--;
-			if (gap == 0.0)
-				continue;		/* q is inside this box and all above */
-			s = scratch + (size_t) j * 2 * dims;
-			span = sides + gap;
-			r = 1.0 / (span * sides);
-			add_parts(parts, dims, inv[depth[j]] * grow[j] * span * r, s);
-			grow[j] *= span * span * r;
-			if (grow[j] > 0x1p400)
-			{
-				/* divides it in before it could overflow */
-				for (d = 0; d < 2 * dims; d++)
-					s[d] /= grow[j];
-				grow[j] = 1.0;
-			}
-			node[j] = t->nparent[node[j]];
-			if (node[j] != RCF_NIL)
-				live[kept++] = j;
-		}
-		nlive = kept;
-	}
-	for (j = 0; j < n; j++)
-	{
-		const double *s = scratch + (size_t) j * 2 * dims;
-		double		f = t->norm / grow[j];
+		double		part = score_seen(t, depth, leaf_at(t, slot)->mass) / (2.0 * dims);
 
 		for (d = 0; d < dims; d++)
 		{
-			high[(size_t) j * dims + d] += s[d] * f;
-			low[(size_t) j * dims + d] += s[dims + d] * f;
+			high[d] += part * t->norm;
+			low[d] += part * t->norm;
 		}
+		return;
+	}
+	gap = box_gap_parts(pt, pt, q, dims, &sides, parts);
+	memset(s, 0, sizeof(double) * 2 * dims);
+	add_parts(parts, dims, inv[depth] / gap, s);
+	for (node = leaf_at(t, slot)->parent; node != RCF_NIL; node = t->nparent[node])
+	{
+		const float *lo = node_lo(t, node, dims);
+		double		span,
+					r;
+
+		gap = box_gap_parts(lo, lo + dims, q, dims, &sides, parts);
+		depth--;
+		if (gap == 0.0)
+			break;				/* q is inside this box and all above */
+		span = sides + gap;
+		r = 1.0 / (span * sides);
+		add_parts(parts, dims, inv[depth] * grow * span * r, s);
+		grow *= span * span * r;
+		if (grow > 0x1p400)
+		{
+			/* divides it in before it could overflow */
+			for (d = 0; d < 2 * dims; d++)
+				s[d] /= grow;
+			grow = 1.0;
+		}
+	}
+	f = t->norm / grow;
+	for (d = 0; d < dims; d++)
+	{
+		high[d] += s[d] * f;
+		low[d] += s[dims + d] * f;
 	}
 }
 
@@ -832,14 +744,11 @@ rcf_forest_attribution_many(const RcfForest *forest, int32_t n,
 {
 	const RcfParams *p = &forest->params;
 	size_t		dims = (size_t) p->dims;
-	size_t		values = dims * (n > 0 ? n : 1);
-	float	   *q = pi_alloc(&forest->allocator, sizeof(float) * values);
-	double	   *scratch = pi_alloc(&forest->allocator,
-								   sizeof(double) * 2 * dims * (SCORE_GROUP + 1));
+	float	   *q = pi_alloc(&forest->allocator, sizeof(float) * dims * (n > 0 ? n : 1));
+	double	   *scratch = pi_alloc(&forest->allocator, sizeof(double) * 4 * dims);
 	Descent		ds;
 	int32_t		t,
-				i,
-				m;
+				i;
 
 	descent_alloc(&ds, forest, n);
 	forest_queries(forest, n, points, q);
@@ -852,13 +761,10 @@ rcf_forest_attribution_many(const RcfForest *forest, int32_t n,
 		if (tree->root == RCF_NIL)
 			continue;
 		batch_descend(tree, n, q, p->dims, &ds);
-		for (i = 0; i < n; i += SCORE_GROUP)
-		{
-			m = (n - i < SCORE_GROUP) ? n - i : SCORE_GROUP;
-			points_attribution(tree, m, q + i * dims, p->dims, ds.slot + i,
-							   ds.depth + i, forest->inv_depth, scratch,
-							   high + i * dims, low + i * dims);
-		}
+		for (i = 0; i < n; i++)
+			tree_attribution(tree, q + i * dims, p->dims, ds.slot[i], ds.depth[i],
+							 forest->inv_depth, scratch, scratch + 2 * dims,
+							 high + i * dims, low + i * dims);
 	}
 	for (i = 0; i < (int32_t) (n * dims); i++)
 	{
@@ -873,8 +779,8 @@ rcf_forest_attribution_many(const RcfForest *forest, int32_t n,
 /*
  * Per-dimension attribution of one point: sum(high) + sum(low) equals the
  * score.  The trees are descended SCORE_GROUP at a time as in
- * rcf_forest_score; each tree then adds its part as for a batch of one, in
- * tree order, so that the bits are those of rcf_forest_attribution_many.
+ * rcf_forest_score; each then adds its part in tree order, as in
+ * rcf_forest_attribution_many, so that the bits are the same.
  */
 void
 rcf_forest_attribution(const RcfForest *forest, const double *point,
@@ -899,9 +805,9 @@ rcf_forest_attribution(const RcfForest *forest, const double *point,
 		group_descend(forest->trees + t, n, q, p->dims, slot, depth);
 		for (j = 0; j < n; j++)
 			if (slot[j] >= 0)
-				points_attribution(&forest->trees[t + j], 1, q, p->dims,
-								   &slot[j], &depth[j], forest->inv_depth,
-								   scratch, high, low);
+				tree_attribution(&forest->trees[t + j], q, p->dims, slot[j],
+								 depth[j], forest->inv_depth, scratch,
+								 scratch + 2 * p->dims, high, low);
 	}
 	for (d = 0; d < p->dims; d++)
 	{
