@@ -36,34 +36,9 @@ CREATE TABLE regress_local.events AS SELECT * FROM regress_remote.events;
 CREATE TABLE regress_local.visits AS SELECT * FROM regress_remote.visits;
 ANALYZE regress_local.orders, regress_local.customers, regress_local.events, regress_local.visits;
 
--- Runs a query on the foreign and the local tables (schema given by %1$s)
--- and counts the rows and the differences between the two results
-CREATE FUNCTION regress_compare(query text, OUT rows bigint, OUT differences bigint)
-LANGUAGE plpgsql AS $$
-BEGIN
-  EXECUTE format('SELECT count(*) FROM (%s) q', format(query, 'regress_remote')) INTO rows;
-  EXECUTE format('SELECT count(*) FROM ((%1$s EXCEPT ALL %2$s) UNION ALL (%2$s EXCEPT ALL %1$s)) d',
-                 format(query, 'regress_remote'), format(query, 'regress_local'))
-    INTO differences;
-END $$;
-
--- the same, for results whose order matters
-CREATE FUNCTION regress_compare_ordered(query text, OUT rows bigint, OUT same boolean)
-LANGUAGE plpgsql AS $$
-DECLARE
-  r record;
-  remote text[] := '{}';
-  local text[] := '{}';
-BEGIN
-  FOR r IN EXECUTE format(query, 'regress_remote') LOOP
-    remote := remote || r::text;
-  END LOOP;
-  FOR r IN EXECUTE format(query, 'regress_local') LOOP
-    local := local || r::text;
-  END LOOP;
-  rows := cardinality(remote);
-  same := remote = local;
-END $$;
+\set ECHO none
+\i test/sql/mysql_compare.sql
+\set ECHO all
 
 -- INNER, LEFT and RIGHT joins, with each table's conditions
 EXPLAIN (VERBOSE, COSTS OFF) SELECT e.id, e.label, v.note

@@ -22,16 +22,9 @@ CREATE TABLE regress_local.customers AS SELECT * FROM regress_remote.customers;
 CREATE TABLE regress_local.types AS SELECT id, i32, u64, d, g, dt, ts, vc FROM regress_remote.types;
 SELECT count(*) FROM regress_local.orders;
 
--- Runs a query on the foreign and the local tables (schema given by
--- %1$s) and counts the rows and the differences between the two results
-CREATE FUNCTION regress_compare(query text, OUT rows bigint, OUT differences bigint)
-LANGUAGE plpgsql AS $$
-BEGIN
-  EXECUTE format('SELECT count(*) FROM (%s) q', format(query, 'regress_remote')) INTO rows;
-  EXECUTE format('SELECT count(*) FROM ((%1$s EXCEPT ALL %2$s) UNION ALL (%2$s EXCEPT ALL %1$s)) d',
-                 format(query, 'regress_remote'), format(query, 'regress_local'))
-    INTO differences;
-END $$;
+\set ECHO none
+\i test/sql/mysql_compare.sql
+\set ECHO all
 
 -- columns: only those used are fetched
 EXPLAIN (VERBOSE, COSTS OFF) SELECT o_orderkey, o_totalprice FROM regress_remote.orders;
@@ -133,4 +126,4 @@ SET client_min_messages = warning;
 DROP SCHEMA regress_local CASCADE;
 DROP SCHEMA regress_remote CASCADE;
 DROP SERVER regress_push CASCADE;
-DROP FUNCTION regress_compare;
+DROP FUNCTION regress_compare, regress_compare_ordered;

@@ -24,35 +24,9 @@ CREATE TABLE regress_local.events AS SELECT * FROM regress_remote.events;
 -- zero dates read as NULL: 0000-00-00, 2024-00-05, 2024-03-00
 SELECT id, day, at FROM regress_local.events ORDER BY id;
 
--- Runs a query on the foreign and the local tables (schema given by %1$s):
--- the rows, and whether both results are the same rows in the same order
-CREATE FUNCTION regress_compare_ordered(query text, OUT rows bigint, OUT same boolean)
-LANGUAGE plpgsql AS $$
-DECLARE
-  r record;
-  remote text[] := '{}';
-  local text[] := '{}';
-BEGIN
-  FOR r IN EXECUTE format(query, 'regress_remote') LOOP
-    remote := remote || r::text;
-  END LOOP;
-  FOR r IN EXECUTE format(query, 'regress_local') LOOP
-    local := local || r::text;
-  END LOOP;
-  rows := cardinality(remote);
-  same := remote = local;
-END $$;
-
--- Runs a query on both and counts the differences between the results,
--- whatever their order
-CREATE FUNCTION regress_compare(query text, OUT rows bigint, OUT differences bigint)
-LANGUAGE plpgsql AS $$
-BEGIN
-  EXECUTE format('SELECT count(*) FROM (%s) q', format(query, 'regress_remote')) INTO rows;
-  EXECUTE format('SELECT count(*) FROM ((%1$s EXCEPT ALL %2$s) UNION ALL (%2$s EXCEPT ALL %1$s)) d',
-                 format(query, 'regress_remote'), format(query, 'regress_local'))
-    INTO differences;
-END $$;
+\set ECHO none
+\i test/sql/mysql_compare.sql
+\set ECHO all
 
 -- GROUP BY a date: MySQL groups by the stored value (an index can serve
 -- it), and an outer level folds the zero dates into the NULL group
