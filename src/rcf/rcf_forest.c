@@ -702,8 +702,9 @@ tree_attribution(const RcfTree *t, const float *q, int32_t dims, int32_t slot,
 		return;
 	}
 	gap = box_gap_parts(pt, pt, q, dims, &sides, parts);
+	f = inv[depth] / gap;
 	for (d = 0; d < 2 * dims; d++)
-		s[d] = inv[depth] / gap * parts[d];
+		s[d] = f * parts[d];
 	for (node = leaf_at(t, slot)->parent; node != RCF_NIL; node = t->nparent[node])
 	{
 		const float *lo = node_lo(t, node, dims);
