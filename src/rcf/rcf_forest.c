@@ -500,30 +500,48 @@ rcf_forest_score(const RcfForest *forest, const double *point)
 typedef struct DescentRange
 {
 	int32_t		ref;			/* the node (or leaf) */
-	int32_t		begin;			/* its points: order[begin .. end) */
+	int32_t		begin;			/* its points: ids[depth % 2][begin .. end) */
 	int32_t		end;
 	int32_t		depth;
 } DescentRange;
 
-/* Scratch of batch_descend over a batch of points, and what it finds */
+/*
+ * A batch of points on its way through the trees of a forest: the queries,
+ * batch_descend's scratch, and the leaf each point reached in the tree in
+ * hand
+ */
 typedef struct Descent
 {
-	int32_t    *order;			/* the points, grouped by node as they descend */
-	int32_t    *right;			/* those going right at the node in hand */
+	int32_t		n;				/* points in the batch */
+	float	   *q;				/* their queries, point after point */
+	float	   *cols;			/* the same, dimension after dimension */
+	int32_t    *ids[2];			/* the points, grouped by node as they descend */
 	DescentRange *stack;		/* nodes still to split, at most a path long */
 	int32_t    *slot;			/* per point: the leaf it reached */
 	int32_t    *depth;			/* per point: that leaf's depth */
 } Descent;
 
-/* scratch for batches of n points through the trees of a forest */
+/* the queries of n points (point after point in "points") and scratch */
 static void
-descent_alloc(Descent *ds, const RcfForest *f, int32_t n)
+descent_start(Descent *ds, const RcfForest *f, int32_t n, const double *points)
 {
 	const RcfAllocator *a = &f->allocator;
+	size_t		dims = (size_t) f->params.dims;
 	size_t		ints = sizeof(int32_t) * (n > 0 ? n : 1);
+	int32_t		i;
+	size_t		d;
 
-	ds->order = pi_alloc(a, ints);
-	ds->right = pi_alloc(a, ints);
+	ds->n = n;
+	ds->q = pi_alloc(a, sizeof(float) * dims * (n > 0 ? n : 1));
+	ds->cols = pi_alloc(a, sizeof(float) * dims * (n > 0 ? n : 1));
+	for (i = 0; i < n; i++)
+	{
+		forest_query(f, points + i * dims, ds->q + i * dims);
+		for (d = 0; d < dims; d++)
+			ds->cols[d * n + i] = ds->q[i * dims + d];
+	}
+	ds->ids[0] = pi_alloc(a, ints);
+	ds->ids[1] = pi_alloc(a, ints);
 	ds->slot = pi_alloc(a, ints);
 	ds->depth = pi_alloc(a, ints);
 	/* a tree holds at most sample_size points, so a path is shorter */
@@ -531,38 +549,62 @@ descent_alloc(Descent *ds, const RcfForest *f, int32_t n)
 }
 
 static void
-descent_free(Descent *ds, const RcfForest *f)
+descent_end(Descent *ds, const RcfForest *f)
 {
 	const RcfAllocator *a = &f->allocator;
 
-	pi_free(a, ds->order);
-	pi_free(a, ds->right);
+	pi_free(a, ds->q);
+	pi_free(a, ds->cols);
+	pi_free(a, ds->ids[0]);
+	pi_free(a, ds->ids[1]);
 	pi_free(a, ds->slot);
 	pi_free(a, ds->depth);
 	pi_free(a, ds->stack);
 }
 
 /*
- * Descends n points (queries q, dims apart) through one non-empty tree,
- * node by node rather than point by point: each node splits the points that
- * reached it into those at or below its cut and those above, in a
- * branch-free loop over them, so a node is read once per batch and no point
- * chases pointers alone.  Sets ds->slot and ds->depth of every point.
+ * One step of batch_descend's split: x goes to the left end of to[] if its
+ * coordinate is at or below the cut and to the right end if above.  Both
+ * ends are written and only one count moves, so there is no branch; a
+ * write to the wrong end is overwritten later or lies past the final count.
+ */
+#define SPLIT_ONE(x, above) \
+	do { \
+		to[r.begin + nl] = (x); \
+		to[r.end - 1 - nr] = (x); \
+		nl += !(above); \
+		nr += (above); \
+	} while (0)
+
+/*
+ * Descends the batch through one non-empty tree, node by node rather than
+ * point by point: each node splits the points that reached it into those at
+ * or below its cut and those above, so a node is read once per batch and no
+ * point chases pointers alone.  Sets ds->slot and ds->depth of every point.
+ *
+ * The split reads a node's points from ids[depth % 2] and writes them to the
+ * same range of the other array, so nothing is copied back; it reads the
+ * points' coordinates in the node's dimension from one column (dense in the
+ * cache), and loads four points before it writes any, since a write's
+ * address waits for the comparison before it.
  */
 static void
-batch_descend(const RcfTree *t, int32_t n, const float *q, int32_t dims,
-			  Descent *ds)
+batch_descend(const RcfTree *t, Descent *ds)
 {
 	int32_t		top = 0;
 	int32_t		i;
 
-	for (i = 0; i < n; i++)
-		ds->order[i] = i;
-	ds->stack[top++] = (DescentRange) {t->root, 0, n, 0};
+	for (i = 0; i < ds->n; i++)
+		ds->ids[0][i] = i;
+	ds->stack[top++] = (DescentRange) {t->root, 0, ds->n, 0};
 	while (top > 0)
 	{
 		DescentRange r = ds->stack[--top];
+		const int32_t *from = ds->ids[r.depth % 2];
+		int32_t    *to = ds->ids[(r.depth + 1) % 2];
 		const RcfNode *nd;
+		const float *col;
+		float		cut;
 		int32_t		nl = 0,
 					nr = 0;
 
@@ -570,40 +612,42 @@ batch_descend(const RcfTree *t, int32_t n, const float *q, int32_t dims,
 		{
 			for (i = r.begin; i < r.end; i++)
 			{
-				ds->slot[ds->order[i]] = LEAF_SLOT(r.ref);
-				ds->depth[ds->order[i]] = r.depth;
+				ds->slot[from[i]] = LEAF_SLOT(r.ref);
+				ds->depth[from[i]] = r.depth;
 			}
 			continue;
 		}
 		nd = node_at(t, r.ref);
-		for (i = r.begin; i < r.end; i++)
+		col = ds->cols + (size_t) nd->dim * ds->n;
+		cut = nd->cut;
+		for (i = r.begin; i + 4 <= r.end; i += 4)
 		{
-			int32_t		x = ds->order[i];
-			bool		above = q[(size_t) x * dims + nd->dim] > nd->cut;
+			int32_t		x0 = from[i],
+						x1 = from[i + 1],
+						x2 = from[i + 2],
+						x3 = from[i + 3];
+			bool		a0 = col[x0] > cut,
+						a1 = col[x1] > cut,
+						a2 = col[x2] > cut,
+						a3 = col[x3] > cut;
 
-			/* order[] is rewritten behind the reading, never ahead of it */
-			ds->right[nr] = x;
-			nr += above;
-			ds->order[r.begin + nl] = x;
-			nl += !above;
+			SPLIT_ONE(x0, a0);
+			SPLIT_ONE(x1, a1);
+			SPLIT_ONE(x2, a2);
+			SPLIT_ONE(x3, a3);
 		}
-		memcpy(ds->order + r.begin + nl, ds->right, sizeof(int32_t) * nr);
+		for (; i < r.end; i++)
+		{
+			int32_t		x = from[i];
+			bool		above = col[x] > cut;
+
+			SPLIT_ONE(x, above);
+		}
 		if (nr > 0)
 			ds->stack[top++] = (DescentRange) {nd->right, r.begin + nl, r.end, r.depth + 1};
 		if (nl > 0)
 			ds->stack[top++] = (DescentRange) {nd->left, r.begin, r.begin + nl, r.depth + 1};
 	}
-}
-
-/* the queries of n points, into q (n * dims floats) */
-static void
-forest_queries(const RcfForest *f, int32_t n, const double *points, float *q)
-{
-	size_t		dims = (size_t) f->params.dims;
-	int32_t		i;
-
-	for (i = 0; i < n; i++)
-		forest_query(f, points + i * dims, q + i * dims);
 }
 
 /*
@@ -616,13 +660,11 @@ rcf_forest_score_many(const RcfForest *forest, int32_t n, const double *points,
 {
 	const RcfParams *p = &forest->params;
 	size_t		dims = (size_t) p->dims;
-	float	   *q = pi_alloc(&forest->allocator, sizeof(float) * dims * (n > 0 ? n : 1));
 	Descent		ds;
 	int32_t		t,
 				i;
 
-	descent_alloc(&ds, forest, n);
-	forest_queries(forest, n, points, q);
+	descent_start(&ds, forest, n, points);
 	for (i = 0; i < n; i++)
 		scores[i] = 0.0;
 	for (t = 0; t < p->num_trees; t++)
@@ -631,15 +673,14 @@ rcf_forest_score_many(const RcfForest *forest, int32_t n, const double *points,
 
 		if (tree->root == RCF_NIL)
 			continue;
-		batch_descend(tree, n, q, p->dims, &ds);
+		batch_descend(tree, &ds);
 		for (i = 0; i < n; i++)
-			scores[i] += tree_walk_up(tree, q + i * dims, p->dims, ds.slot[i],
+			scores[i] += tree_walk_up(tree, ds.q + i * dims, p->dims, ds.slot[i],
 									  ds.depth[i], forest->inv_depth);
 	}
 	for (i = 0; i < n; i++)
 		scores[i] /= p->num_trees;
-	descent_free(&ds, forest);
-	pi_free(&forest->allocator, q);
+	descent_end(&ds, forest);
 }
 
 /* adds c times the 2 * dims parts of box_gap_parts into s */
@@ -745,14 +786,12 @@ rcf_forest_attribution_many(const RcfForest *forest, int32_t n,
 {
 	const RcfParams *p = &forest->params;
 	size_t		dims = (size_t) p->dims;
-	float	   *q = pi_alloc(&forest->allocator, sizeof(float) * dims * (n > 0 ? n : 1));
 	double	   *scratch = pi_alloc(&forest->allocator, sizeof(double) * 4 * dims);
 	Descent		ds;
 	int32_t		t,
 				i;
 
-	descent_alloc(&ds, forest, n);
-	forest_queries(forest, n, points, q);
+	descent_start(&ds, forest, n, points);
 	memset(high, 0, sizeof(double) * dims * n);
 	memset(low, 0, sizeof(double) * dims * n);
 	for (t = 0; t < p->num_trees; t++)
@@ -761,9 +800,9 @@ rcf_forest_attribution_many(const RcfForest *forest, int32_t n,
 
 		if (tree->root == RCF_NIL)
 			continue;
-		batch_descend(tree, n, q, p->dims, &ds);
+		batch_descend(tree, &ds);
 		for (i = 0; i < n; i++)
-			tree_attribution(tree, q + i * dims, p->dims, ds.slot[i], ds.depth[i],
+			tree_attribution(tree, ds.q + i * dims, p->dims, ds.slot[i], ds.depth[i],
 							 forest->inv_depth, scratch, scratch + 2 * dims,
 							 high + i * dims, low + i * dims);
 	}
@@ -772,9 +811,8 @@ rcf_forest_attribution_many(const RcfForest *forest, int32_t n,
 		high[i] /= p->num_trees;
 		low[i] /= p->num_trees;
 	}
-	descent_free(&ds, forest);
+	descent_end(&ds, forest);
 	pi_free(&forest->allocator, scratch);
-	pi_free(&forest->allocator, q);
 }
 
 /*
