@@ -1069,15 +1069,17 @@ test_huge_decay(void)
  * box distances go in two lanes in a fixed order, which SSE2 computes two
  * at a time and plain C one at a time.  This file is built twice, as
  * test_forest and (with -U__SSE2__) test_forest_plain, and both must give
- * these sums of 3,000 scores and attributions at 1 to 7 dimensions (odd
- * counts have a last dimension outside the pairs).  They are the bits of
- * the build that introduced the lanes; a change to the scoring arithmetic
- * changes them on purpose, and then here.
+ * these sums of 3,000 scores and attributions at 1 to 9 dimensions (odd
+ * counts have a last dimension outside the pairs), one point at a time and
+ * in batches (whose attribution is compiled apart for each count up to 8).
+ * They are the bits of the build that introduced the lanes (those of 8 and
+ * 9 dimensions were added later, with the arithmetic unchanged); a change to
+ * the scoring arithmetic changes them on purpose, and then here.
  */
 static void
 test_reference_bits(void)
 {
-	static const double want[7][2] = {
+	static const double want[9][2] = {
 		{0x1.3efa20a34d9bp+11, 0x1.372aa4a60c325p+12},
 		{0x1.4161d1750c014p+11, 0x1.8f5c2d8485d23p+12},
 		{0x1.3f389c84ee8dfp+11, 0x1.e8b90fe8736ap+12},
@@ -1085,10 +1087,15 @@ test_reference_bits(void)
 		{0x1.410f479b4cf04p+11, 0x1.56973b37b3146p+13},
 		{0x1.46acc2c89e1dap+11, 0x1.91f1458573f8ap+13},
 		{0x1.4b75993a2d4b4p+11, 0x1.cf344bd61c58ap+13},
+		{0x1.4453a996f8ee8p+11, 0x1.fac1288cba8d4p+13},
+		{0x1.4778a2a8655a3p+11, 0x1.1a37c32790146p+14},
 	};
-	static double pts[3000 * 7];
+	static double pts[3000 * 9],
+				scores[3000],
+				highs[3000 * 9],
+				lows[3000 * 9];
 
-	for (int dims = 1; dims <= 7; dims++)
+	for (int dims = 1; dims <= 9; dims++)
 	{
 		RcfParams	p = params_of(50, 64, dims, 0, 42);
 		RcfSampler *s = rcf_sampler_create(&p, 0, A);
@@ -1098,8 +1105,10 @@ test_reference_bits(void)
 		RcfForest  *f;
 		double		score = 0,
 					attr = 0,
-					high[7],
-					low[7];
+					batch_score = 0,
+					batch_attr = 0,
+					high[9],
+					low[9];
 
 		for (int i = 0; i < 3000; i++)
 			for (int d = 0; d < dims; d++)
@@ -1122,6 +1131,22 @@ test_reference_bits(void)
 		CHECK(score == want[dims - 1][0] && attr == want[dims - 1][1],
 			  "%d dimensions: the reference bits (scores %a, attributions %a)",
 			  dims, score, attr);
+		for (int i = 0; i < 3000; i += 1000)
+		{
+			rcf_forest_score_many(f, 1000, pts + i * dims, scores + i);
+			rcf_forest_attribution_many(f, 1000, pts + i * dims,
+										highs + i * dims, lows + i * dims);
+		}
+		for (int i = 0; i < 3000; i++)
+		{
+			batch_score += scores[i];
+			for (int d = 0; d < dims; d++)
+				batch_attr += highs[i * dims + d] * (d + 1) +
+					lows[i * dims + d] * (d + 3);
+		}
+		CHECK(batch_score == want[dims - 1][0] && batch_attr == want[dims - 1][1],
+			  "%d dimensions, in batches: the reference bits (scores %a, attributions %a)",
+			  dims, batch_score, batch_attr);
 		rcf_forest_free(f);
 		free(m);
 		rcf_sampler_free(s);
