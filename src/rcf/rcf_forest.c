@@ -563,18 +563,21 @@ descent_end(Descent *ds, const RcfForest *f)
 }
 
 /*
- * One step of batch_descend's split: x goes to the left end of to[] if its
- * coordinate is at or below the cut and to the right end if above.  Both
- * ends are written and only one count moves, so there is no branch; a
- * write to the wrong end is overwritten later or lies past the final count.
+ * One step of batch_descend's split of a node's points into to[begin ..
+ * end): point x goes to the left end (*nl of them so far) if its coordinate
+ * is at or below the cut, and to the right end (*nr so far) if above.  Both
+ * ends are written and only one count moves, so there is no branch; a write
+ * to the wrong end is overwritten later or lies past the final count.
  */
-#define SPLIT_ONE(x, above) \
-	do { \
-		to[r.begin + nl] = (x); \
-		to[r.end - 1 - nr] = (x); \
-		nl += !(above); \
-		nr += (above); \
-	} while (0)
+static inline void
+split_one(int32_t *to, int32_t begin, int32_t end, int32_t x, bool above,
+		  int32_t *nl, int32_t *nr)
+{
+	to[begin + *nl] = x;
+	to[end - 1 - *nr] = x;
+	*nl += !above;
+	*nr += above;
+}
 
 /*
  * Descends the batch through one non-empty tree, node by node rather than
@@ -631,17 +634,17 @@ batch_descend(const RcfTree *t, Descent *ds)
 						a2 = col[x2] > cut,
 						a3 = col[x3] > cut;
 
-			SPLIT_ONE(x0, a0);
-			SPLIT_ONE(x1, a1);
-			SPLIT_ONE(x2, a2);
-			SPLIT_ONE(x3, a3);
+			split_one(to, r.begin, r.end, x0, a0, &nl, &nr);
+			split_one(to, r.begin, r.end, x1, a1, &nl, &nr);
+			split_one(to, r.begin, r.end, x2, a2, &nl, &nr);
+			split_one(to, r.begin, r.end, x3, a3, &nl, &nr);
 		}
 		for (; i < r.end; i++)
 		{
 			int32_t		x = from[i];
 			bool		above = col[x] > cut;
 
-			SPLIT_ONE(x, above);
+			split_one(to, r.begin, r.end, x, above, &nl, &nr);
 		}
 		if (nr > 0)
 			ds->stack[top++] = (DescentRange) {nd->right, r.begin + nl, r.end, r.depth + 1};
