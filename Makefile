@@ -76,7 +76,7 @@ test/unit/test_forest_plain: test/unit/test_forest.c test/unit/unit.h $(PURE_SRC
 	$(CC) $(UNIT_CFLAGS) -U__SSE2__ -o $@ $< $(PURE_SRCS) $(PURE_LIBS)
 
 # the core's timing (bench/rcf_core_bench.c)
-bench/rcf_core_bench: bench/rcf_core_bench.c $(PURE_SRCS) $(wildcard src/*/*.h)
+bench/rcf_core_bench: bench/rcf_core_bench.c bench/rcf_points.h $(PURE_SRCS) $(wildcard src/*/*.h)
 	$(CC) $(UNIT_CFLAGS) -o $@ $< $(PURE_SRCS) $(PURE_LIBS)
 
 # the unit test of the model server links its HTTP-free parts too

@@ -13,6 +13,7 @@
  *-------------------------------------------------------------------------
  */
 #include "rcf/rcf_forest.h"
+#include "rcf_points.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -32,35 +33,13 @@ now(void)
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-/*
- * N points of 4 dimensions: those of the speed table of bench/rcf_bench.sql
- * (the SQL benchmark's data), one planted outlier in every 10,000
- */
-static double *
-make_data(int n)
-{
-	double	   *x = malloc(sizeof(double) * DIMS * n);
-	int64_t		i;
-
-	for (i = 1; i <= n; i++)
-	{
-		double	   *p = x + (i - 1) * DIMS;
-
-		p[0] = sin(i * 0.001) + ((i * 7919) % 1000) / 5000.0;
-		p[1] = cos(i * 0.001) + ((i * 104729) % 1000) / 5000.0;
-		p[2] = ((i * 31337) % 10007) / 10007.0;
-		p[3] = (i % 10000 == 0) ? 5.0 : ((i * 65537) % 997) / 997.0;
-	}
-	return x;
-}
-
 /* runs the benchmark and prints the figures */
 int
 main(int argc, char **argv)
 {
 	int			n = argc > 1 ? atoi(argv[1]) : 200000;
 	RcfParams	p = {100, 256, DIMS, 0.0, 42};
-	double	   *x = make_data(n);
+	double	   *x = rcf_bench_points(n, DIMS);
 	double	   *scores = malloc(sizeof(double) * BATCH);
 	double	   *high = malloc(sizeof(double) * DIMS * BATCH);
 	double	   *low = malloc(sizeof(double) * DIMS * BATCH);
