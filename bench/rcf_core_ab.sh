@@ -19,6 +19,10 @@ ref=${1:-HEAD}
 args=("$@")
 shift || true
 
+if ! git rev-parse --quiet --verify "$ref^{commit}" >/dev/null; then
+	echo "rcf_core_ab: $ref is not a commit" >&2
+	exit 1
+fi
 if ! git diff --quiet "$ref" -- src/rcf/rcf_core.h src/rcf/rcf_forest.h; then
 	echo "rcf_core_ab: $ref's rcf_core.h or rcf_forest.h differs from this tree's;" \
 		"its rcf_forest.c would not match this tree's structures" >&2
