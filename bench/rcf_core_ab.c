@@ -90,7 +90,6 @@ main(int argc, char **argv)
 	double		score_time[2] = {0, 0},
 				attr_time[2] = {0, 0};
 	long		differ[2] = {0, 0};
-	RcfSampler *s;
 	RcfForest  *f;
 	uint8_t    *buf;
 	size_t		len;
@@ -105,12 +104,7 @@ main(int argc, char **argv)
 		high[v] = malloc(sizeof(double) * BATCH * dims);
 		low[v] = malloc(sizeof(double) * BATCH * dims);
 	}
-	s = rcf_sampler_create(&p, 0, &pi_malloc_allocator);
-	for (i = 0; i < n; i++)
-		rcf_sampler_add(s, x + (size_t) i * dims);
-	len = rcf_model_size(s);
-	buf = malloc(len);
-	rcf_model_write(s, buf);
+	buf = rcf_bench_model(&p, x, n, &len);
 	f = rcf_forest_decode(buf, len, &pi_malloc_allocator, &err);
 	if (f == NULL)
 	{
@@ -133,7 +127,6 @@ main(int argc, char **argv)
 		   attr_time[0] / rounds, attr_time[1] / rounds,
 		   attr_time[1] / attr_time[0], differ[1]);
 	rcf_forest_free(f);
-	rcf_sampler_free(s);
 	free(buf);
 	for (v = 0; v < 2; v++)
 	{

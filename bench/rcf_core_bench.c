@@ -52,7 +52,6 @@ main(int argc, char **argv)
 				t6,
 				t7,
 				sum = 0;
-	RcfSampler *s;
 	RcfForest  *f;
 	uint8_t    *buf;
 	size_t		len;
@@ -60,12 +59,7 @@ main(int argc, char **argv)
 	int			i;
 
 	t0 = now();
-	s = rcf_sampler_create(&p, 0, &pi_malloc_allocator);
-	for (i = 0; i < n; i++)
-		rcf_sampler_add(s, x + (size_t) i * DIMS);
-	len = rcf_model_size(s);
-	buf = malloc(len);
-	rcf_model_write(s, buf);
+	buf = rcf_bench_model(&p, x, n, &len);
 	t1 = now();
 	f = rcf_forest_decode(buf, len, &pi_malloc_allocator, &err);
 	t2 = now();
@@ -117,7 +111,6 @@ main(int argc, char **argv)
 	printf("train + decode + score    %.3f s\n", t3 - t0);
 	printf("streaming score+update    %.3f s (checksum %.3f)\n", t7 - t6, sum);
 	rcf_forest_free(f);
-	rcf_sampler_free(s);
 	free(buf);
 	free(low);
 	free(high);

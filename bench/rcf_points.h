@@ -1,14 +1,16 @@
 /*-------------------------------------------------------------------------
  *
  * rcf_points.h
- *	  The points the C benchmarks of the Random Cut Forest core use: those
- *	  of bench/rcf_bench.sh's tables, so that the core's timings and the
- *	  SQL ones are about the same data.
+ *	  The points and the model the C benchmarks of the Random Cut Forest
+ *	  core use: the points of bench/rcf_bench.sh's tables, so that the
+ *	  core's timings and the SQL ones are about the same data.
  *
  *-------------------------------------------------------------------------
  */
 #ifndef RCF_POINTS_H
 #define RCF_POINTS_H
+
+#include "rcf/rcf_forest.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -42,6 +44,23 @@ rcf_bench_points(int n, int dims)
 			p[d - 1] = sin(i * 0.001 * d) + ((i * d * 7919) % 1000) / 5000.0;
 	}
 	return x;
+}
+
+/* The encoded model (*len bytes, malloc'd) trained on n points x */
+static uint8_t *
+rcf_bench_model(const RcfParams *p, const double *x, int n, size_t *len)
+{
+	RcfSampler *s = rcf_sampler_create(p, 0, &pi_malloc_allocator);
+	uint8_t    *buf;
+	int			i;
+
+	for (i = 0; i < n; i++)
+		rcf_sampler_add(s, x + (size_t) i * p->dims);
+	*len = rcf_model_size(s);
+	buf = malloc(*len);
+	rcf_model_write(s, buf);
+	rcf_sampler_free(s);
+	return buf;
 }
 
 #endif							/* RCF_POINTS_H */
