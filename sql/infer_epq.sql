@@ -153,6 +153,26 @@ SELECT id, x, y = rcf_score((SELECT m FROM infer_epq_model), ARRAY[x]) AS score_
        y > 2 AS outlier
 FROM infer_epq ORDER BY id;
 
+-- the same model's call in an inner join's condition, batched above the
+-- join: DELETE ... USING finds row 1 (x = 500, an outlier), waits for it,
+-- rechecks its new version (x = 1, updated meanwhile) and keeps it; row 2
+-- is no outlier.  (The last statement's result is read to its end first,
+-- so that the connection takes the next one.)
+SELECT * FROM dblink_get_result('infer_epq_other') AS t(status text);
+TRUNCATE infer_epq;
+INSERT INTO infer_epq VALUES (1, 500, NULL), (2, 2, NULL);
+EXPLAIN (COSTS OFF)
+DELETE FROM infer_epq USING infer_epq_model WHERE rcf_score(m, ARRAY[x]) > 2;
+BEGIN;
+UPDATE infer_epq SET x = 1 WHERE id = 1;
+SELECT dblink_send_query('infer_epq_other',
+	'DELETE FROM infer_epq USING infer_epq_model WHERE rcf_score(m, ARRAY[x]) > 2 RETURNING id, x');
+SELECT infer_epq_wait(:other_pid) AS waiting;
+COMMIT;
+SELECT * FROM dblink_get_result('infer_epq_other') AS t(id int, x float8);
+SELECT * FROM dblink_get_result('infer_epq_other') AS t(id int, x float8);
+SELECT id, x FROM infer_epq ORDER BY id;
+
 SELECT dblink_disconnect('infer_epq_other');
 DROP FUNCTION infer_epq_wait, infer_epq_f;
 DROP TABLE infer_epq, infer_epq_model;

@@ -113,6 +113,37 @@ SELECT i, rcf_score(m, p) AS s FROM rcf_batch_points, rcf_batch_model WHERE k = 
 FETCH 2 FROM rcf_batch_cursor;
 FETCH BACKWARD 1 FROM rcf_batch_cursor;
 COMMIT;
+-- the same through an inner join's condition (batched above the join)
+BEGIN;
+DECLARE rcf_batch_join_cursor SCROLL CURSOR FOR
+SELECT i, rcf_score(m, p) = s AS same
+FROM rcf_batch_points JOIN rcf_batch_model ON k = 0 AND rcf_score(m, p) > 2.5
+     JOIN rcf_batch_on USING (i) ORDER BY i;
+FETCH 3 FROM rcf_batch_join_cursor;
+FETCH BACKWARD 2 FROM rcf_batch_join_cursor;
+FETCH ABSOLUTE -1 FROM rcf_batch_join_cursor;
+COMMIT;
+
+-- a join condition with a call under CASE and a call inside a call's
+-- arguments (points without NULLs): the plan, and the rows of row-by-row
+-- scoring
+EXPLAIN (COSTS OFF)
+SELECT count(*) FROM rcf_batch_points JOIN rcf_batch_model
+  ON k = 0 AND CASE WHEN i % 3 = 0 THEN rcf_score(m, p) > 1.5 ELSE true END
+     AND rcf_score(m, ARRAY[rcf_score(m, p), p[2], p[3]]) > 1
+WHERE p IS NOT NULL;
+CREATE FUNCTION rcf_batch_join_forms() RETURNS TABLE (rows bigint, sum_i bigint)
+LANGUAGE sql AS $$
+	SELECT count(*), sum(i) FROM rcf_batch_points JOIN rcf_batch_model
+	  ON k = 0 AND CASE WHEN i % 3 = 0 THEN rcf_score(m, p) > 1.5 ELSE true END
+	     AND rcf_score(m, ARRAY[rcf_score(m, p), p[2], p[3]]) > 1
+	WHERE p IS NOT NULL
+$$;
+SELECT * FROM rcf_batch_join_forms();
+SET pg_infer.batching = off;
+SELECT * FROM rcf_batch_join_forms();
+RESET pg_infer.batching;
+DROP FUNCTION rcf_batch_join_forms();
 
 -- errors are those of the row-by-row functions, and the next query works
 SELECT rcf_score(m, CASE WHEN i = 2321 THEN ARRAY[1.0, 2.0] ELSE p END)
